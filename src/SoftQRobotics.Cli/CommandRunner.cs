@@ -1,0 +1,37 @@
+using System.Text.Json;
+using SoftQRobotics.Mujoco;
+
+namespace SoftQRobotics.Cli;
+
+/// <summary>Runs a command body with the CLI's error contract: one line on stderr, non-zero exit.</summary>
+internal static class CommandRunner
+{
+    internal const int Failure = 1;
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+    };
+
+    /// <summary>Runs <paramref name="body"/>; expected failures (bad files, bad input) become "softq: error: ..." and exit code 1.</summary>
+    internal static int Run(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (e is MujocoException or IOException or ArgumentException or InvalidDataException
+                                      or KeyNotFoundException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"softq: error: {OneLine(e.Message)}");
+            return Failure;
+        }
+    }
+
+    /// <summary>Writes <paramref name="value"/> to stdout as JSON with snake_case names.</summary>
+    internal static void WriteJson<T>(T value) => Console.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
+
+    private static string OneLine(string message) =>
+        string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+}

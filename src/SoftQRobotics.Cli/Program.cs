@@ -1,0 +1,6 @@
+using System.CommandLine;
+using SoftQRobotics.Cli.Commands;
+
+var root = new RootCommand("SoftQRobotics: maximum-entropy reinforcement learning (soft Q-learning) on MuJoCo robots.");
+root.Subcommands.Add(SimulateCommand.Create());
+return root.Parse(args).Invoke();
