@@ -16,7 +16,7 @@ public sealed class MujocoEnv : IEnv
     private readonly int _frameSkip;
     private readonly double[] _ctrlCentre, _ctrlHalfRange;   // (nu)
     private readonly float[] _clippedAction;                  // (actDim)
-    private Random _rng = new();
+    private readonly Rng _rng = new(0);
     private int _step;
     private bool _running;
 
@@ -55,7 +55,7 @@ public sealed class MujocoEnv : IEnv
     public EnvInfo Reset(int? seed, Span<float> observation)
     {
         ActionCheck.ValidateObservation(Spec, observation);
-        if (seed.HasValue) _rng = new Random(seed.Value);
+        if (seed.HasValue) _rng.Reseed((ulong)seed.Value);
         Mj.ResetData(_model, _data);
         _task.ResetState(_model, _data, _rng);
         Mj.Forward(_model, _data, _task.AfterStep);

@@ -23,7 +23,7 @@ public abstract class MujocoTask
     public abstract void Bind(MjModel model);
 
     /// <summary>Puts <paramref name="d"/> (already at the model's default state) into the episode's initial state.</summary>
-    public virtual void ResetState(MjModel model, MjData d, Random rng) { }
+    public virtual void ResetState(MjModel model, MjData d, Rng rng) { }
 
     /// <summary>Writes the observation, (obsDim).</summary>
     public abstract void Observe(MjData d, Span<float> observation);

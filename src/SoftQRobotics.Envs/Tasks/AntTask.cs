@@ -58,7 +58,7 @@ public abstract class AntTask : MujocoTask
     }
 
     /// <inheritdoc/>
-    public override void ResetState(MjModel model, MjData d, Random rng) => _initQpos.CopyTo(d.Qpos);
+    public override void ResetState(MjModel model, MjData d, Rng rng) => _initQpos.CopyTo(d.Qpos);
 
     /// <inheritdoc/>
     public override void Observe(MjData d, Span<float> observation)

@@ -78,7 +78,7 @@ public class TaskRewardTests
         using (m) using (d)
         {
             // lift the ant clear of the floor: no contacts, so only speed, control and survival remain
-            task.ResetState(m, d, new Random(0));
+            task.ResetState(m, d, new Rng(0));
             d.Qpos[2] = 0.9;
             d.Qvel[0] = 0.6;
             d.Qvel[1] = 0.8;
@@ -105,7 +105,7 @@ public class TaskRewardTests
                 return 10 * Math.Exp(-b * info.DistanceToGoal * info.DistanceToGoal) - 0.5e-4 * contact + 0.05;
             }
 
-            task.ResetState(m, d, new Random(0));
+            task.ResetState(m, d, new Rng(0));
             Mj.Forward(m, d, task.AfterStep);
             var start = task.Metrics(d, 0);
             Assert.Equal(8, start.DistanceToGoal, 2);
@@ -130,7 +130,7 @@ public class TaskRewardTests
         var (task, m, d) = Physics(new AntOpen());
         using (m) using (d)
         {
-            task.ResetState(m, d, new Random(0));
+            task.ResetState(m, d, new Rng(0));
             Mj.Forward(m, d, task.AfterStep);
             task.Reward(d, new float[8], out bool upright);
             Assert.False(upright);
@@ -142,7 +142,7 @@ public class TaskRewardTests
             task.Reward(d, new float[8], out bool flipped);
             Assert.True(flipped);
 
-            task.ResetState(m, d, new Random(0));
+            task.ResetState(m, d, new Rng(0));
             d.Qpos[2] = 1.2;
             Mj.Forward(m, d, task.AfterStep);
             task.Reward(d, new float[8], out bool jumped);

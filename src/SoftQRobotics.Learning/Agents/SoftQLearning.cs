@@ -1,0 +1,230 @@
+using SoftQRobotics.Envs;
+using SoftQRobotics.Learning.Nn;
+using SoftQRobotics.Learning.Replay;
+
+namespace SoftQRobotics.Learning.Agents;
+
+/// <summary>
+/// Soft Q-learning (Haarnoja et al., 2017, Algorithm 1): a soft Q-function Q(s, a) on s ⧺ a, its
+/// soft value by uniform importance sampling, and an amortized SVGD sampling network f^φ(s, ξ)
+/// (<see cref="SteinSampler"/>). α is a temperature: rewards are used unscaled.
+/// </summary>
+/// <remarks>
+/// Fine-tuning (spec §5.3) uses <see cref="FreezeNoise"/> (a fixed ξ set of size K_ξ for the sampler,
+/// a separate one for the target sampler) and <see cref="ValueTarget.HardMax"/>.
+/// </remarks>
+public sealed class SoftQLearning : IAgent
+{
+    private readonly SqlSettings _settings;
+    private readonly int _obsDim, _actDim, _n;
+    private readonly Mlp _q, _qTarget;       // Q, Q̄
+    private readonly SteinSampler _sampler;  // f^φ
+    private readonly Mlp _fTarget;           // f^φ̄, read only by the hard-max target
+    private readonly Adam _qOptimizer;
+    private readonly Rng _rng;
+
+    // workspaces, allocated once
+    private readonly float[] _nextStateActions;  // (N·max(K_V, K) × obs+act): [s′_i, a′_k]
+    private readonly float[] _stateActions;      // (N × obs+act): [s_i, a_i]
+    private readonly float[] _y;                 // (N) TD targets
+    private readonly float[] _dLdQ;              // (N)
+    private readonly float[] _ones;              // (N·K)
+    private float[] _frozenTargetNoise = [];     // (K_ξ × act)
+
+    public SoftQLearning(int observationSize, int actionSize, SqlSettings settings, ulong seed)
+    {
+        _settings = settings;
+        (_obsDim, _actDim, _n) = (observationSize, actionSize, settings.BatchSize);
+        (Alpha, Particles, ValueTarget) = (settings.Alpha, settings.Particles, settings.ValueTarget);
+        _rng = new Rng(seed);
+        int width = observationSize + actionSize, k = settings.Particles, kv = settings.ValueParticles;
+        int[] qSizes = [width, .. settings.HiddenSizes, 1];
+        int rows = _n * Math.Max(k, kv);
+        _q = new Mlp(qSizes, Activation.Relu, Activation.Identity, rows);
+        _qTarget = new Mlp(qSizes, Activation.Relu, Activation.Identity, rows);
+        _q.Initialize(settings.QInitializer, _rng);
+        _qOptimizer = new Adam(_q.Parameters.Length, settings.QLearningRate);
+        _sampler = new SteinSampler(observationSize, actionSize, settings.HiddenSizes, _n, k, settings.MaxActBatch,
+            settings.PolicyLearningRate, settings.Kernel, settings.PolicyInitializer, _rng);
+        _fTarget = new Mlp([width, .. settings.HiddenSizes, actionSize], Activation.Relu, Activation.Identity, _n * k);
+        CopyTargets();
+
+        _nextStateActions = new float[rows * width];
+        _stateActions = new float[_n * width];
+        _y = new float[_n];
+        _dLdQ = new float[_n];
+        _ones = Enumerable.Repeat(1f, _n * k).ToArray();
+    }
+
+    /// <inheritdoc/>
+    public string Algorithm => "sql";
+    /// <inheritdoc/>
+    public long Updates { get; private set; }
+    /// <summary>α, the temperature (fine-tuning anneals it).</summary>
+    public double Alpha { get; set; }
+    /// <summary>K, SVGD particles per state (fine-tuning anneals it; at most the configured K).</summary>
+    public int Particles { get; set; }
+    /// <summary>The critic's value target.</summary>
+    public ValueTarget ValueTarget { get; set; }
+    /// <summary>The Q-network.</summary>
+    public Mlp Q => _q;
+    /// <summary>The sampling network.</summary>
+    public SteinSampler Sampler => _sampler;
+
+    /// <summary>
+    /// Switches to frozen noise: every ξ is drawn from the first <paramref name="count"/> members
+    /// of a fixed set. Later calls only truncate the sets (K_ξ annealing).
+    /// </summary>
+    public void FreezeNoise(int count)
+    {
+        _sampler.FreezeNoise(count, _rng);
+        if (_frozenTargetNoise.Length == 0)
+        {
+            _frozenTargetNoise = new float[count * _actDim];
+            _rng.FillGaussian(_frozenTargetNoise);
+        }
+    }
+
+    /// <summary>One pass of Algorithm 1's inner loop on a minibatch {(s, a, r, s′, terminal)} of N transitions.</summary>
+    public UpdateStats Update(TransitionBatch batch)
+    {
+        int n = _n, d = _actDim, width = _obsDim + d, kv = _settings.ValueParticles;
+        int k = Math.Clamp(Particles, 1, _settings.Particles);
+        double α = Alpha, γ = _settings.Discount;
+
+        // --- update the soft Q-function ------------------------------------------------------
+        // V_soft(s′) = α log E_{a′~U[−1,1]^d}[exp(Q̄(s′, a′)/α) / 2^−d]  (fine-tuning: the hard max)
+        var V = _y.AsSpan();
+        if (ValueTarget == ValueTarget.Soft)
+        {
+            RepeatStates(_nextStateActions, batch.NextObservations, kv);
+            for (int row = 0; row < n * kv; row++) _rng.FillUniform(_nextStateActions.AsSpan(row * width + _obsDim, d), -1f, 1f);
+            var Qbar = _qTarget.Forward(_nextStateActions, n * kv);
+            for (int i = 0; i < n; i++) V[i] = (float)SoftValue.Estimate(Qbar.Slice(i * kv, kv), α, d);
+        }
+        else
+        {
+            HardMaxValue(batch.NextObservations, V);
+        }
+
+        // y = r + γ (1 − terminal) V_soft(s′);   J_Q = mean_i (Q(s_i, a_i) − y_i)²
+        for (int i = 0; i < n; i++) _y[i] = batch.Rewards[i] + (float)(γ * (1 - batch.Terminals[i])) * V[i];
+        JoinRows(batch.Observations, batch.Actions, _stateActions);
+        var Q = _q.Forward(_stateActions, n);
+        double qLoss = 0, meanQ = 0, meanY = 0;
+        for (int i = 0; i < n; i++)
+        {
+            float error = Q[i] - _y[i];
+            (qLoss, meanQ, meanY) = (qLoss + error * error, meanQ + Q[i], meanY + _y[i]);
+            _dLdQ[i] = 2 * error / n;
+        }
+        _q.ZeroGradients();
+        _q.Backward(_dLdQ);
+
+        // --- update the sampling network by amortized SVGD (scores from Q before its update) ----
+        // a_ij = tanh f^φ(s_i, ξ_ij), ξ_ij ~ N(0, I); ∂Q/∂a at every particle; then one Stein step on φ
+        var particles = _sampler.SampleParticles(batch.Observations, n, k, _rng);
+        _q.Forward(particles, n * k);
+        var dQ = _q.Backward(_ones.AsSpan(0, n * k), accumulateParameterGradients: false);
+        double steinNorm = _sampler.Ascend(dQ, stride: width, offset: _obsDim, (float)α);
+
+        // --- Adam on Q, then the periodic hard target copy θ̄ ← θ, φ̄ ← φ -------------------------
+        _qOptimizer.Update(_q.Parameters, _q.Gradients);
+        Updates++;
+        if (Updates % _settings.TargetUpdateInterval == 0) CopyTargets();
+
+        return new UpdateStats(qLoss / n, steinNorm, meanQ / n, meanY / n);
+    }
+
+    /// <summary>a = tanh(f^φ(s, ξ)), a fresh ξ per row (or a frozen member); exploration noise is the caller's.</summary>
+    public void Act(ReadOnlySpan<float> observations, Span<float> actions, int count) => _sampler.Act(observations, actions, count, _rng);
+
+    /// <summary>V(s′) = max over K_ξ draws of Q̄(s′, tanh f^φ̄(s′, ξ)), ξ from the target's frozen set.</summary>
+    private void HardMaxValue(ReadOnlySpan<float> nextObservations, Span<float> V)
+    {
+        int kξ = _sampler.FrozenCount, n = _n, d = _actDim, width = _obsDim + d;
+        if (kξ == 0) throw new InvalidOperationException("the hard-max target needs frozen noise: call FreezeNoise first");
+        RepeatStates(_nextStateActions, nextObservations, kξ);
+        for (int row = 0; row < n * kξ; row++)
+        {
+            _frozenTargetNoise.AsSpan(_rng.NextInt(kξ) * d, d).CopyTo(_nextStateActions.AsSpan(row * width + _obsDim, d));
+        }
+        var u = _fTarget.Forward(_nextStateActions, n * kξ);
+        for (int row = 0; row < n * kξ; row++)
+        {
+            for (int c = 0; c < d; c++) _nextStateActions[row * width + _obsDim + c] = MathF.Tanh(u[row * d + c]);
+        }
+        var Qbar = _qTarget.Forward(_nextStateActions, n * kξ);
+        for (int i = 0; i < n; i++)
+        {
+            float best = float.NegativeInfinity;
+            for (int j = 0; j < kξ; j++) best = Math.Max(best, Qbar[i * kξ + j]);
+            V[i] = best;
+        }
+    }
+
+    /// <summary>Writes s_i into the state columns of rows i·perState … (i+1)·perState − 1 of an (rows × obs+act) matrix.</summary>
+    private void RepeatStates(float[] destination, ReadOnlySpan<float> states, int perState)
+    {
+        int width = _obsDim + _actDim;
+        for (int i = 0; i < _n; i++)
+        {
+            var s = states.Slice(i * _obsDim, _obsDim);
+            for (int j = 0; j < perState; j++) s.CopyTo(destination.AsSpan((i * perState + j) * width, _obsDim));
+        }
+    }
+
+    private void JoinRows(ReadOnlySpan<float> states, ReadOnlySpan<float> actions, Span<float> destination)
+    {
+        int width = _obsDim + _actDim;
+        for (int i = 0; i < _n; i++)
+        {
+            states.Slice(i * _obsDim, _obsDim).CopyTo(destination.Slice(i * width, _obsDim));
+            actions.Slice(i * _actDim, _actDim).CopyTo(destination.Slice(i * width + _obsDim, _actDim));
+        }
+    }
+
+    private void CopyTargets()
+    {
+        _qTarget.CopyParametersFrom(_q);
+        _fTarget.CopyParametersFrom(_sampler.Network);
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<(string Name, float[] Values)> SaveState()
+    {
+        yield return ("q", _q.Parameters);
+        yield return ("q_target", _qTarget.Parameters);
+        yield return ("sampler", _sampler.Network.Parameters);
+        yield return ("sampler_target", _fTarget.Parameters);
+        yield return ("adam_q_m", _qOptimizer.FirstMoment);
+        yield return ("adam_q_v", _qOptimizer.SecondMoment);
+        yield return ("adam_sampler_m", _sampler.Optimizer.FirstMoment);
+        yield return ("adam_sampler_v", _sampler.Optimizer.SecondMoment);
+        yield return ("frozen_noise", _sampler.FrozenNoise);
+        yield return ("frozen_target_noise", _frozenTargetNoise);
+        yield return ("counters", BitPacking.FromInt64([Updates, _qOptimizer.Step, _sampler.Optimizer.Step, _sampler.FrozenCount, Particles, (long)ValueTarget]));
+        yield return ("alpha", BitPacking.FromDouble([Alpha]));
+        yield return ("rng", BitPacking.FromUInt64(_rng.State));
+    }
+
+    /// <inheritdoc/>
+    public void LoadState(Dictionary<string, float[]> tensors, string source)
+    {
+        ParameterFile.Restore(tensors, "q", _q.Parameters, source);
+        ParameterFile.Restore(tensors, "q_target", _qTarget.Parameters, source);
+        ParameterFile.Restore(tensors, "sampler", _sampler.Network.Parameters, source);
+        ParameterFile.Restore(tensors, "sampler_target", _fTarget.Parameters, source);
+        ParameterFile.Restore(tensors, "adam_q_m", _qOptimizer.FirstMoment, source);
+        ParameterFile.Restore(tensors, "adam_q_v", _qOptimizer.SecondMoment, source);
+        ParameterFile.Restore(tensors, "adam_sampler_m", _sampler.Optimizer.FirstMoment, source);
+        ParameterFile.Restore(tensors, "adam_sampler_v", _sampler.Optimizer.SecondMoment, source);
+        var counters = BitPacking.ToInt64(ParameterFile.Take(tensors, "counters", 6, source));
+        (Updates, _qOptimizer.Step, _sampler.Optimizer.Step) = (counters[0], counters[1], counters[2]);
+        _sampler.RestoreFrozenNoise(tensors.GetValueOrDefault("frozen_noise") ?? [], (int)counters[3]);
+        _frozenTargetNoise = tensors.GetValueOrDefault("frozen_target_noise") ?? [];
+        (Particles, ValueTarget) = ((int)counters[4], (ValueTarget)counters[5]);
+        Alpha = BitPacking.ToDouble(ParameterFile.Take(tensors, "alpha", 1, source))[0];
+        _rng.State = BitPacking.ToUInt64(ParameterFile.Take(tensors, "rng", 4, source));
+    }
+}

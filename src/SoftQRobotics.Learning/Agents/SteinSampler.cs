@@ -1,0 +1,148 @@
+using SoftQRobotics.Envs;
+using SoftQRobotics.Learning.Nn;
+
+namespace SoftQRobotics.Learning.Agents;
+
+/// <summary>
+/// The amortized SVGD sampling network: u = f^φ(s, ξ), a = tanh(u), trained so that its actions
+/// follow p(a | s) ∝ exp(Q(s, a)/α). SVGD runs on the pre-tanh particles u with all K particles
+/// acting as both the kernel's inner and outer set. Workspaces are allocated once.
+/// </summary>
+public sealed class SteinSampler
+{
+    private readonly int _obsDim, _actDim, _maxStates, _maxParticles;
+    private readonly Mlp _f;
+    private readonly Adam _optimizer;
+    private readonly SvgdKernel _kernel;
+    private readonly float[] _inputs;       // (rows × obs+act): [s, ξ]
+    private readonly float[] _particles;    // (N·K × act) u
+    private readonly float[] _stateActions; // (N·K × obs+act): [s_i, tanh u_ij]
+    private readonly float[] _directions;   // (N·K × act) φ, then −φ/N
+    private readonly float[] _scores;       // (K × act) per state
+    private float[] _frozenNoise = [];      // (K_ξ × act)
+    private int _frozenCount, _states, _perState;
+
+    /// <param name="maxStates">largest N of a training batch</param>
+    /// <param name="maxParticles">largest K</param>
+    /// <param name="maxActBatch">largest batch of <see cref="Act"/></param>
+    public SteinSampler(int observationSize, int actionSize, int[] hiddenSizes, int maxStates, int maxParticles, int maxActBatch,
+        float learningRate, KernelBandwidth kernel, Initializer initializer, Rng rng)
+    {
+        (_obsDim, _actDim, _maxStates, _maxParticles) = (observationSize, actionSize, maxStates, maxParticles);
+        int rows = Math.Max(maxStates * maxParticles, maxActBatch);
+        _f = new Mlp([observationSize + actionSize, .. hiddenSizes, actionSize], Activation.Relu, Activation.Identity, rows);
+        _f.Initialize(initializer, rng);
+        _optimizer = new Adam(_f.Parameters.Length, learningRate);
+        _kernel = new SvgdKernel(maxParticles, actionSize, kernel);
+        _inputs = new float[rows * (observationSize + actionSize)];
+        _particles = new float[maxStates * maxParticles * actionSize];
+        _stateActions = new float[maxStates * maxParticles * (observationSize + actionSize)];
+        _directions = new float[maxStates * maxParticles * actionSize];
+        _scores = new float[maxParticles * actionSize];
+    }
+
+    /// <summary>The network f^φ.</summary>
+    public Mlp Network => _f;
+    /// <summary>Its optimiser.</summary>
+    public Adam Optimizer => _optimizer;
+    /// <summary>The frozen noise set, empty when ξ is drawn fresh, (K_ξ × act).</summary>
+    public float[] FrozenNoise => _frozenNoise;
+    /// <summary>How many members of the frozen set are in use (0: fresh noise).</summary>
+    public int FrozenCount => _frozenCount;
+
+    /// <summary>Draws every ξ from the first <paramref name="count"/> members of a fixed set (made on the first call; later calls only truncate).</summary>
+    public void FreezeNoise(int count, Rng rng)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        if (_frozenNoise.Length == 0)
+        {
+            _frozenNoise = new float[count * _actDim];
+            rng.FillGaussian(_frozenNoise);
+        }
+        _frozenCount = Math.Min(count, _frozenNoise.Length / _actDim);
+    }
+
+    /// <summary>Restores a frozen set saved with a checkpoint.</summary>
+    public void RestoreFrozenNoise(float[] set, int count) => (_frozenNoise, _frozenCount) = (set, count);
+
+    /// <summary>a = tanh(f^φ(s, ξ)) for each row of <paramref name="observations"/> (obs), with its own ξ.</summary>
+    public void Act(ReadOnlySpan<float> observations, Span<float> actions, int count, Rng rng)
+    {
+        FillInputs(observations, count, perState: 1, rng);
+        var u = _f.Forward(_inputs, count);
+        for (int i = 0; i < count * _actDim; i++) actions[i] = MathF.Tanh(u[i]);
+    }
+
+    /// <summary>
+    /// Draws K particles per state, u_ij = f^φ(s_i, ξ_ij), and returns the rows [s_i, tanh u_ij],
+    /// (N·K × obs+act), on which the caller evaluates ∂Q/∂a for <see cref="Ascend"/>.
+    /// </summary>
+    public ReadOnlySpan<float> SampleParticles(ReadOnlySpan<float> states, int n, int k, Rng rng)
+    {
+        if (n > _maxStates || k > _maxParticles) throw new ArgumentException($"sampler was sized for {_maxStates} states × {_maxParticles} particles");
+        (_states, _perState) = (n, k);
+        FillInputs(states, n, k, rng);
+        _f.Forward(_inputs, n * k).CopyTo(_particles);
+        int width = _obsDim + _actDim;
+        for (int row = 0; row < n * k; row++)
+        {
+            _inputs.AsSpan(row * width, _obsDim).CopyTo(_stateActions.AsSpan(row * width, _obsDim));
+            for (int c = 0; c < _actDim; c++) _stateActions[row * width + _obsDim + c] = MathF.Tanh(_particles[row * _actDim + c]);
+        }
+        return _stateActions.AsSpan(0, n * k * width);
+    }
+
+    /// <summary>
+    /// One SVGD step of the particles of the last <see cref="SampleParticles"/>, amortized into φ:
+    /// score g = ∂Q/∂a·(1 − a²) − 2α·a (= ∂Q(s, tanh u)/∂u + α ∂/∂u log(1 − tanh² u)),
+    /// φ(u_k) = (1/K) Σ_j [κ(u_j, u_k) g_j + α ∇_{u_j} κ(u_j, u_k)], then an Adam step along ∂u/∂φ·φ.
+    /// </summary>
+    /// <param name="dQda">∂Q/∂a at each particle's action, (N·K × act), row stride <paramref name="stride"/> and column offset <paramref name="offset"/></param>
+    /// <returns>the root-mean-square norm of φ</returns>
+    public double Ascend(ReadOnlySpan<float> dQda, int stride, int offset, float alpha)
+    {
+        int n = _states, k = _perState, d = _actDim, width = _obsDim + d;
+        double squaredNorm = 0;
+        for (int i = 0; i < n; i++)
+        {
+            // scores of this state's particles
+            for (int j = 0; j < k; j++)
+            {
+                int row = i * k + j;
+                for (int c = 0; c < d; c++)
+                {
+                    float a = _stateActions[row * width + _obsDim + c];
+                    _scores[j * d + c] = dQda[row * stride + offset + c] * (1 - a * a) - 2 * alpha * a;
+                }
+            }
+            var block = _directions.AsSpan(i * k * d, k * d);
+            _kernel.Direction(_particles.AsSpan(i * k * d, k * d), _scores, k, alpha, block);
+            foreach (float v in block) squaredNorm += v * v;
+        }
+
+        // ascend along φ: ∂(−Σ ⟨u, φ⟩/N)/∂u = −φ/N, backpropagated through f^φ (its workspace holds the particle pass)
+        var gradient = _directions.AsSpan(0, n * k * d);
+        for (int p = 0; p < gradient.Length; p++) gradient[p] = -gradient[p] / n;
+        _f.ZeroGradients();
+        _f.Backward(gradient);
+        _optimizer.Update(_f.Parameters, _f.Gradients);
+        return Math.Sqrt(squaredNorm / (n * k));
+    }
+
+    private void FillInputs(ReadOnlySpan<float> states, int n, int perState, Rng rng)
+    {
+        int width = _obsDim + _actDim;
+        for (int i = 0; i < n; i++)
+        {
+            var s = states.Slice(i * _obsDim, _obsDim);
+            for (int j = 0; j < perState; j++)
+            {
+                int row = i * perState + j;
+                s.CopyTo(_inputs.AsSpan(row * width, _obsDim));
+                var xi = _inputs.AsSpan(row * width + _obsDim, _actDim);
+                if (_frozenCount == 0) rng.FillGaussian(xi);
+                else _frozenNoise.AsSpan(rng.NextInt(_frozenCount) * _actDim, _actDim).CopyTo(xi);
+            }
+        }
+    }
+}

@@ -1,0 +1,217 @@
+using SoftQRobotics.Envs;
+using System.Numerics.Tensors;
+using SoftQRobotics.Learning.Blas;
+
+namespace SoftQRobotics.Learning.Nn;
+
+/// <summary>Element-wise function after a dense layer.</summary>
+public enum Activation { Identity, Relu, Tanh }
+
+/// <summary>How a network's weights are drawn (biases start at 0 except where stated).</summary>
+public enum Initializer
+{
+    /// <summary>Hidden weights U(±√(1/fan_in)); output weights and bias U(±3·10⁻³) (the authors' Q-network).</summary>
+    FanInHiddenSmallOutput,
+
+    /// <summary>Every weight U(±3·10⁻³) (the authors' sampling network: initial output ≈ 0).</summary>
+    SmallUniform,
+
+    /// <summary>Glorot/Xavier uniform U(±√(6/(fan_in + fan_out))) (the public SQL release).</summary>
+    Xavier,
+}
+
+/// <summary>
+/// A fully connected network, float32, batch-major: inputs (batch × in), outputs (batch × out).
+/// All parameters live in one flat array (per layer: W (in × out) row-major, then b (out)), as do
+/// their gradients, so optimisers, target copies and checkpoints treat a network as one vector.
+/// Workspaces for up to <see cref="MaxBatch"/> rows are allocated once: forward and backward
+/// passes allocate nothing. Not thread-safe.
+/// </summary>
+public sealed class Mlp
+{
+    private readonly int[] _sizes;
+    private readonly Activation _hidden, _output;
+    private readonly int[] _weightOffset, _biasOffset;
+    private readonly float[][] _activations;   // per layer l: (maxBatch × sizes[l]); [0] is a copy of the input
+    private readonly float[][] _deltas;        // per layer l ≥ 1: (maxBatch × sizes[l]), gradient w.r.t. the pre-activation
+    private readonly float[] _inputGradient;   // (maxBatch × sizes[0])
+    private int _batch;
+
+    /// <param name="sizes">layer widths, input first, e.g. [obs+act, 200, 200, 1]</param>
+    /// <param name="hidden">activation after every hidden layer</param>
+    /// <param name="output">activation after the last layer</param>
+    /// <param name="maxBatch">largest batch a pass may use</param>
+    public Mlp(int[] sizes, Activation hidden, Activation output, int maxBatch)
+    {
+        if (sizes.Length < 2 || sizes.Any(s => s < 1)) throw new ArgumentException("an MLP needs at least input and output widths, all ≥ 1", nameof(sizes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        _sizes = (int[])sizes.Clone();
+        (_hidden, _output, MaxBatch) = (hidden, output, maxBatch);
+        int layers = sizes.Length - 1;
+        _weightOffset = new int[layers];
+        _biasOffset = new int[layers];
+        int offset = 0;
+        for (int l = 0; l < layers; l++)
+        {
+            _weightOffset[l] = offset;
+            offset += sizes[l] * sizes[l + 1];
+            _biasOffset[l] = offset;
+            offset += sizes[l + 1];
+        }
+        Parameters = new float[offset];
+        Gradients = new float[offset];
+        _activations = sizes.Select(s => new float[maxBatch * s]).ToArray();
+        _deltas = sizes.Select(s => new float[maxBatch * s]).ToArray();
+        _inputGradient = new float[maxBatch * sizes[0]];
+    }
+
+    /// <summary>Layer widths, input first.</summary>
+    public IReadOnlyList<int> Sizes => _sizes;
+    /// <summary>Input width.</summary>
+    public int InputSize => _sizes[0];
+    /// <summary>Output width.</summary>
+    public int OutputSize => _sizes[^1];
+    /// <summary>Largest batch a pass may use.</summary>
+    public int MaxBatch { get; }
+    /// <summary>All weights and biases, flat.</summary>
+    public float[] Parameters { get; }
+    /// <summary>Gradients of the loss w.r.t. <see cref="Parameters"/>, accumulated by <see cref="Backward"/>.</summary>
+    public float[] Gradients { get; }
+
+    /// <summary>Draws the weights with <paramref name="init"/> and zeroes the biases.</summary>
+    public void Initialize(Initializer init, Rng rng)
+    {
+        int layers = _sizes.Length - 1;
+        for (int l = 0; l < layers; l++)
+        {
+            int fanIn = _sizes[l], fanOut = _sizes[l + 1];
+            bool last = l == layers - 1;
+            float bound = init switch
+            {
+                Initializer.SmallUniform => 3e-3f,
+                Initializer.FanInHiddenSmallOutput => last ? 3e-3f : MathF.Sqrt(1f / fanIn),
+                _ => MathF.Sqrt(6f / (fanIn + fanOut)),
+            };
+            rng.FillUniform(Weights(l), -bound, bound);
+            var bias = Bias(l);
+            if (init == Initializer.FanInHiddenSmallOutput && last) rng.FillUniform(bias, -3e-3f, 3e-3f);
+            else bias.Clear();
+        }
+    }
+
+    /// <summary>Forward pass over <paramref name="batch"/> rows; the result stays valid until the next pass.</summary>
+    /// <param name="input">(batch × in)</param>
+    /// <returns>(batch × out)</returns>
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> input, int batch)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(batch, MaxBatch);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        if (input.Length < batch * InputSize) throw new ArgumentException($"input has {input.Length} values, expected {batch} × {InputSize}", nameof(input));
+        _batch = batch;
+        input[..(batch * InputSize)].CopyTo(_activations[0]);
+        int layers = _sizes.Length - 1;
+        for (int l = 0; l < layers; l++)
+        {
+            int inWidth = _sizes[l], outWidth = _sizes[l + 1];
+            var x = _activations[l].AsSpan(0, batch * inWidth);
+            var y = _activations[l + 1].AsSpan(0, batch * outWidth);
+
+            // y = x·W + b, then the activation in place
+            var bias = Bias(l);
+            for (int r = 0; r < batch; r++) bias.CopyTo(y.Slice(r * outWidth, outWidth));
+            OpenBlas.Sgemm(false, false, batch, outWidth, inWidth, 1f, x, inWidth, Weights(l), outWidth, 1f, y, outWidth);
+            Activate(l == layers - 1 ? _output : _hidden, y);
+        }
+        return _activations[layers].AsSpan(0, batch * OutputSize);
+    }
+
+    /// <summary>
+    /// Backward pass for the batch of the last <see cref="Forward"/>: given ∂L/∂output, adds ∂L/∂θ to
+    /// <see cref="Gradients"/> (when <paramref name="accumulateParameterGradients"/>) and returns ∂L/∂input.
+    /// </summary>
+    /// <param name="outputGradient">(batch × out)</param>
+    /// <param name="accumulateParameterGradients">false skips the weight gradients (half the cost) when only ∂L/∂input is needed</param>
+    /// <returns>∂L/∂input, (batch × in), valid until the next pass</returns>
+    public ReadOnlySpan<float> Backward(ReadOnlySpan<float> outputGradient, bool accumulateParameterGradients = true)
+    {
+        int batch = _batch;
+        if (batch == 0) throw new InvalidOperationException("Backward needs a Forward pass first");
+        if (outputGradient.Length < batch * OutputSize) throw new ArgumentException($"output gradient has {outputGradient.Length} values, expected {batch} × {OutputSize}", nameof(outputGradient));
+        int layers = _sizes.Length - 1;
+        var delta = _deltas[layers].AsSpan(0, batch * OutputSize);
+        outputGradient[..delta.Length].CopyTo(delta);
+        for (int l = layers - 1; l >= 0; l--)
+        {
+            int inWidth = _sizes[l], outWidth = _sizes[l + 1];
+
+            // through the activation: δ ← δ ⊙ f′, written from the stored output
+            delta = _deltas[l + 1].AsSpan(0, batch * outWidth);
+            ActivationBackward(l == layers - 1 ? _output : _hidden, _activations[l + 1].AsSpan(0, batch * outWidth), delta);
+
+            // parameter gradients: ∂W += xᵀ·δ, ∂b += Σ_rows δ
+            var x = _activations[l].AsSpan(0, batch * inWidth);
+            if (accumulateParameterGradients)
+            {
+                OpenBlas.Sgemm(true, false, inWidth, outWidth, batch, 1f, x, inWidth, delta, outWidth, 1f, WeightGradients(l), outWidth);
+                var biasGradient = BiasGradients(l);
+                for (int r = 0; r < batch; r++) TensorPrimitives.Add(biasGradient, delta.Slice(r * outWidth, outWidth), biasGradient);
+            }
+
+            // input gradient: δ_prev = δ·Wᵀ
+            var previous = l > 0 ? _deltas[l].AsSpan(0, batch * inWidth) : _inputGradient.AsSpan(0, batch * inWidth);
+            OpenBlas.Sgemm(false, true, batch, inWidth, outWidth, 1f, delta, outWidth, Weights(l), outWidth, 0f, previous, inWidth);
+        }
+        return _inputGradient.AsSpan(0, batch * InputSize);
+    }
+
+    /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
+    public void ZeroGradients() => Gradients.AsSpan().Clear();
+
+    /// <summary>Copies every parameter from <paramref name="source"/> (same architecture): a hard target update.</summary>
+    public void CopyParametersFrom(Mlp source)
+    {
+        if (!source._sizes.SequenceEqual(_sizes)) throw new ArgumentException("networks differ in architecture", nameof(source));
+        source.Parameters.CopyTo(Parameters, 0);
+    }
+
+    /// <summary>Weights of layer <paramref name="layer"/>, (in × out) row-major.</summary>
+    public Span<float> Weights(int layer) => Parameters.AsSpan(_weightOffset[layer], _sizes[layer] * _sizes[layer + 1]);
+    /// <summary>Biases of layer <paramref name="layer"/>, (out).</summary>
+    public Span<float> Bias(int layer) => Parameters.AsSpan(_biasOffset[layer], _sizes[layer + 1]);
+    private Span<float> WeightGradients(int layer) => Gradients.AsSpan(_weightOffset[layer], _sizes[layer] * _sizes[layer + 1]);
+    private Span<float> BiasGradients(int layer) => Gradients.AsSpan(_biasOffset[layer], _sizes[layer + 1]);
+
+    /// <summary>Multiply–add count of one forward pass over <paramref name="batch"/> rows, ×2 = FLOPs.</summary>
+    public long ForwardFlops(int batch)
+    {
+        long macs = 0;
+        for (int l = 0; l < _sizes.Length - 1; l++) macs += (long)_sizes[l] * _sizes[l + 1];
+        return 2 * macs * batch;
+    }
+
+    private static void Activate(Activation f, Span<float> y)
+    {
+        switch (f)
+        {
+            case Activation.Relu: TensorPrimitives.Max(y, 0f, y); break;
+            case Activation.Tanh: TensorPrimitives.Tanh(y, y); break;
+        }
+    }
+
+    private static void ActivationBackward(Activation f, ReadOnlySpan<float> output, Span<float> delta)
+    {
+        switch (f)
+        {
+            case Activation.Relu:
+                for (int i = 0; i < delta.Length; i++)
+                {
+                    if (output[i] <= 0f) delta[i] = 0f;
+                }
+                break;
+            case Activation.Tanh:
+                // f′ = 1 − tanh²: δ ← δ − δ·y²
+                for (int i = 0; i < delta.Length; i++) delta[i] *= 1f - output[i] * output[i];
+                break;
+        }
+    }
+}

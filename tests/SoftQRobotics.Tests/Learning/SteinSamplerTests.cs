@@ -1,0 +1,46 @@
+using SoftQRobotics.Envs;
+using SoftQRobotics.Learning.Agents;
+using SoftQRobotics.Learning.Nn;
+
+namespace SoftQRobotics.Tests.Learning;
+
+public class SteinSamplerTests
+{
+    /// <summary>
+    /// No RL: the energy is fixed, Q(a) = α log p(a) with p a 30/70 mixture of two narrow Gaussians
+    /// at ∓0.5; amortized SVGD must teach the network to sample both modes with their masses.
+    /// </summary>
+    [Fact]
+    public void LearnsBimodalTarget_WithTheRightMassPerMode()
+    {
+        const float alpha = 1f;
+        const int states = 8, particles = 32;
+        var rng = new Rng(5);
+        var sampler = new SteinSampler(observationSize: 1, actionSize: 1, hiddenSizes: [64, 64], states, particles, maxActBatch: 4000,
+            learningRate: 3e-3f, KernelBandwidth.AuthorsCode, Initializer.Xavier, rng);
+        var observations = new float[states];   // a single, constant state 0
+        var dQda = new float[states * particles * 2];
+
+        for (int step = 0; step < 1500; step++)
+        {
+            var rows = sampler.SampleParticles(observations, states, particles, rng);
+            for (int r = 0; r < states * particles; r++) dQda[r * 2 + 1] = (float)(alpha * DLogP(rows[r * 2 + 1]));
+            sampler.Ascend(dQda, stride: 2, offset: 1, alpha);
+        }
+
+        var actions = new float[4000];
+        sampler.Act(new float[4000], actions, 4000, rng);
+        double right = actions.Count(a => a > 0) / 4000.0;
+        Assert.InRange(right, 0.63, 0.77);                                   // 0.7 ± 10 %
+        Assert.InRange(actions.Count(a => Math.Abs(a + 0.5) < 0.3) / 4000.0, 0.21, 0.39);  // the left mode is covered
+    }
+
+    // p(a) = 0.3 N(−0.5, 0.15²) + 0.7 N(0.5, 0.15²); d/da log p
+    private static double DLogP(double a)
+    {
+        const double s2 = 0.15 * 0.15;
+        double left = 0.3 * Math.Exp(-(a + 0.5) * (a + 0.5) / (2 * s2));
+        double right = 0.7 * Math.Exp(-(a - 0.5) * (a - 0.5) / (2 * s2));
+        return (left * -(a + 0.5) / s2 + right * -(a - 0.5) / s2) / (left + right + 1e-300);
+    }
+}
