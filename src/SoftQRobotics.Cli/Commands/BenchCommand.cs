@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SoftQRobotics.Envs;
 using SoftQRobotics.Envs.Benchmarking;
+using SoftQRobotics.Learning.Benchmarking;
 
 namespace SoftQRobotics.Cli.Commands;
 
@@ -11,7 +12,48 @@ internal static class BenchCommand
     {
         var bench = new Command("bench", "Quick throughput benchmarks, with baselines measured in the same run.");
         bench.Subcommands.Add(Envs());
+        bench.Subcommands.Add(Learner());
         return bench;
+    }
+
+    private static Command Learner()
+    {
+        var steps = new Option<int>("--steps") { Description = "SQL gradient steps timed per configuration (DDPG: 4×)", DefaultValueFactory = _ => 30 };
+        var json = new Option<bool>("--json") { Description = "print a JSON array, one object per configuration" };
+        var command = new Command("learner", "SQL and DDPG gradient steps per second for the paper's network configurations, against OpenBLAS sgemm.") { steps, json };
+        command.SetAction(parse => CommandRunner.Run(() =>
+        {
+            bool asJson = parse.GetValue(json);
+            var results = new List<LearnerThroughputResult>();
+            foreach (var config in LearnerConfig.Canonical)
+            {
+                var r = LearnerThroughput.Measure(config, parse.GetValue(steps));
+                results.Add(r);
+                if (!asJson)
+                {
+                    Console.WriteLine($"{r.Config,-10} SQL {r.SqlStepsPerSecond,7:F1} steps/s  DDPG {r.DdpgStepsPerSecond,7:F1} steps/s  " +
+                                      $"{r.GflopsAchieved,6:F1} GFLOP/s of sgemm {r.SgemmGflops,6:F1} = {r.FlopRateFraction:F2}  " +
+                                      $"alloc {r.BytesAllocatedPerStep:F1} B/step  (OpenBLAS core {r.OpenBlasCore})");
+                }
+            }
+            if (asJson)
+            {
+                CommandRunner.WriteJson(results.Select(r => new
+                {
+                    config = r.Config,
+                    sql_steps_per_second = r.SqlStepsPerSecond,
+                    ddpg_steps_per_second = r.DdpgStepsPerSecond,
+                    gflops_achieved = r.GflopsAchieved,
+                    sgemm_gflops = r.SgemmGflops,
+                    flop_rate_fraction = r.FlopRateFraction,
+                    bytes_allocated_per_step = r.BytesAllocatedPerStep,
+                    sql_flops_per_step = r.SqlFlopsPerStep,
+                    openblas_core = r.OpenBlasCore,
+                }).ToArray());
+            }
+            return 0;
+        }));
+        return command;
     }
 
     private static Command Envs()

@@ -1,3 +1,6 @@
+using System.Numerics.Tensors;
+using SoftQRobotics.Learning.Blas;
+
 namespace SoftQRobotics.Learning.Agents;
 
 /// <summary>Bandwidth conventions of the RBF kernel κ(u, u′) (spec §6.2); m = median pairwise Euclidean distance of the K particles.</summary>
@@ -22,6 +25,8 @@ public sealed class SvgdKernel
     private readonly float[] _squaredDistances;   // (K × K)
     private readonly float[] _pairDistances;      // (K(K−1)/2)
     private readonly float[] _kernel;             // (K × K)
+    private readonly float[] _scoresAndParticles; // (K × 2d): [g_j, u_j]
+    private readonly float[] _weighted;           // (K × 2d): κ·[G | U]
 
     public SvgdKernel(int maxParticles, int dim, KernelBandwidth convention)
     {
@@ -30,6 +35,8 @@ public sealed class SvgdKernel
         _squaredDistances = new float[maxParticles * maxParticles];
         _pairDistances = new float[Math.Max(1, maxParticles * (maxParticles - 1) / 2)];
         _kernel = new float[maxParticles * maxParticles];
+        _scoresAndParticles = new float[maxParticles * 2 * dim];
+        _weighted = new float[maxParticles * 2 * dim];
     }
 
     /// <summary>Which bandwidth rule is used.</summary>
@@ -71,24 +78,28 @@ public sealed class SvgdKernel
         // κ_jk = exp(−c₀‖Δ‖²) and ∇_{u_j}κ_jk = −c₁·κ_jk·(u_j − u_k)
         double c0 = Convention == KernelBandwidth.AuthorsCode ? 1 / (2 * h) : 1 / h;
         float c1 = (float)(2 * c0);
-        for (int i = 0; i < k * k; i++) _kernel[i] = (float)Math.Exp(-c0 * _squaredDistances[i]);
+        var kernel = _kernel.AsSpan(0, k * k);
+        TensorPrimitives.Multiply(_squaredDistances.AsSpan(0, k * k), (float)-c0, kernel);
+        TensorPrimitives.Exp(kernel, kernel);
 
-        // φ_k = (1/K) Σ_j κ_jk·(g_j − α·c₁·(u_j − u_k))
+        // φ_k = (1/K) Σ_j κ_jk·(g_j − α·c₁·(u_j − u_k)) = (1/K)·[(κG)_k − α·c₁·((κU)_k − u_k·Σ_j κ_jk)], κ symmetric
+        var joined = _scoresAndParticles.AsSpan(0, 2 * k * d);
+        for (int j = 0; j < k; j++)
+        {
+            scores.Slice(j * d, d).CopyTo(joined.Slice(j * 2 * d, d));
+            particles.Slice(j * d, d).CopyTo(joined.Slice(j * 2 * d + d, d));
+        }
+        OpenBlas.Sgemm(false, false, k, 2 * d, k, 1f, kernel, k, joined, 2 * d, 0f, _weighted, 2 * d);
         float inverseK = 1f / k;
         for (int kk = 0; kk < k; kk++)
         {
-            var phi = directions.Slice(kk * d, d);
-            phi.Clear();
-            for (int j = 0; j < k; j++)
+            float rowSum = TensorPrimitives.Sum(kernel.Slice(kk * k, k));
+            for (int c = 0; c < d; c++)
             {
-                float kappa = _kernel[j * k + kk];
-                for (int c = 0; c < d; c++)
-                {
-                    float repulsion = alpha * c1 * (particles[j * d + c] - particles[kk * d + c]);
-                    phi[c] += kappa * (scores[j * d + c] - repulsion);
-                }
+                float attraction = _weighted[kk * 2 * d + c];
+                float repulsion = alpha * c1 * (_weighted[kk * 2 * d + d + c] - particles[kk * d + c] * rowSum);
+                directions[kk * d + c] = inverseK * (attraction - repulsion);
             }
-            for (int c = 0; c < d; c++) phi[c] *= inverseK;
         }
     }
 
@@ -96,9 +107,37 @@ public sealed class SvgdKernel
     {
         if (k == 1) return 0.1;
         var distances = _pairDistances.AsSpan(0, pairs);
-        distances.Sort();
-        double median = pairs % 2 == 1 ? distances[pairs / 2] : 0.5 * (distances[pairs / 2 - 1] + distances[pairs / 2]);
+        float upper = Select(distances, pairs / 2);
+        double median = pairs % 2 == 1 ? upper : 0.5 * (upper + Max(distances[..(pairs / 2)]));
         double h = Convention == KernelBandwidth.AuthorsCode ? 0.5 * median / Math.Log(k + 1) : median / (2 * Math.Log(k + 1));
         return Math.Max(h, 1e-3);
     }
+
+    /// <summary>The n-th smallest value (0-based), by quickselect: afterwards values[..n] ≤ values[n] ≤ values[(n+1)..].</summary>
+    private static float Select(Span<float> values, int n)
+    {
+        int left = 0, right = values.Length - 1;
+        while (left < right)
+        {
+            float pivot = values[(left + right) >>> 1];
+            int i = left, j = right;
+            while (i <= j)
+            {
+                while (values[i] < pivot) i++;
+                while (values[j] > pivot) j--;
+                if (i <= j)
+                {
+                    (values[i], values[j]) = (values[j], values[i]);
+                    i++;
+                    j--;
+                }
+            }
+            if (n <= j) right = j;
+            else if (n >= i) left = i;
+            else break;
+        }
+        return values[n];
+    }
+
+    private static float Max(ReadOnlySpan<float> values) => TensorPrimitives.Max(values);
 }

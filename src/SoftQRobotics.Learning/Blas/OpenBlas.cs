@@ -59,6 +59,12 @@ public static unsafe class OpenBlas
     /// <summary>The OPENBLAS_CORETYPE in force: the user's, or the one chosen for this CPU (null: OpenBLAS's own detection).</summary>
     public static string? ChosenCoreType { get; }
 
+    /// <summary>
+    /// When not null, every <see cref="Sgemm"/> call appends its shape here (benchmarks record one
+    /// training step to replay its exact mix of products). Not thread-safe; off by default.
+    /// </summary>
+    public static List<GemmShape>? Recorder { get; set; }
+
     /// <summary>Sets OpenBLAS's thread count.</summary>
     public static void SetThreads(int threads) => SetThreadsPtr(threads);
 
@@ -72,6 +78,7 @@ public static unsafe class OpenBlas
         Require(a, transA ? k : m, lda, nameof(a));
         Require(b, transB ? n : k, ldb, nameof(b));
         Require(c, m, ldc, nameof(c));
+        Recorder?.Add(new GemmShape(transA, transB, m, n, k));
         fixed (float* pa = a)
         fixed (float* pb = b)
         fixed (float* pc = c)
@@ -101,4 +108,11 @@ public static unsafe class OpenBlas
 
     [DllImport("libc", EntryPoint = "setenv")]
     private static extern int setenv([MarshalAs(UnmanagedType.LPStr)] string name, [MarshalAs(UnmanagedType.LPStr)] string value, int overwrite);
+}
+
+/// <summary>The shape of one sgemm call: op(A) (m × k) times op(B) (k × n).</summary>
+public readonly record struct GemmShape(bool TransA, bool TransB, int M, int N, int K)
+{
+    /// <summary>2·m·n·k.</summary>
+    public double Flops => 2.0 * M * N * K;
 }

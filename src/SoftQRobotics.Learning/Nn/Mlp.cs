@@ -1,4 +1,5 @@
 using SoftQRobotics.Envs;
+using System.Numerics;
 using System.Numerics.Tensors;
 using SoftQRobotics.Learning.Blas;
 
@@ -203,14 +204,18 @@ public sealed class Mlp
         switch (f)
         {
             case Activation.Relu:
-                for (int i = 0; i < delta.Length; i++)
+                // f′ = [y > 0], branch-free (half the units are off: a branch would mispredict constantly)
+                int width = Vector<float>.Count, v = 0;
+                for (; v <= delta.Length - width; v += width)
                 {
-                    if (output[i] <= 0f) delta[i] = 0f;
+                    var on = Vector.GreaterThan(new Vector<float>(output[v..]), Vector<float>.Zero);
+                    Vector.ConditionalSelect(on, new Vector<float>(delta[v..]), Vector<float>.Zero).CopyTo(delta[v..]);
                 }
+                for (; v < delta.Length; v++) delta[v] = output[v] > 0f ? delta[v] : 0f;
                 break;
             case Activation.Tanh:
-                // f′ = 1 − tanh²: δ ← δ − δ·y²
-                for (int i = 0; i < delta.Length; i++) delta[i] *= 1f - output[i] * output[i];
+                // f′ = 1 − tanh²
+                for (int t = 0; t < delta.Length; t++) delta[t] *= 1f - output[t] * output[t];
                 break;
         }
     }
