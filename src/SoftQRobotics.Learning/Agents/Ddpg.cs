@@ -154,6 +154,15 @@ public sealed class Ddpg : IAgent
     }
 
     /// <inheritdoc/>
+    public void LoadNetworks(Dictionary<string, float[]> tensors, string source)
+    {
+        ParameterFile.Restore(tensors, "q", _q.Parameters, source);
+        ParameterFile.Restore(tensors, "q_target", _qTarget.Parameters, source);
+        ParameterFile.Restore(tensors, "actor", _mu.Parameters, source);
+        ParameterFile.Restore(tensors, "actor_target", _muTarget.Parameters, source);
+    }
+
+    /// <inheritdoc/>
     public void LoadState(Dictionary<string, float[]> tensors, string source)
     {
         ParameterFile.Restore(tensors, "q", _q.Parameters, source);

@@ -25,6 +25,10 @@ public interface IAgent : IBatchPolicy
     /// <summary>Every tensor a checkpoint needs to resume exactly: networks, targets, optimiser moments, counters, RNG.</summary>
     IEnumerable<(string Name, float[] Values)> SaveState();
 
+    /// <summary>Restores only the networks and their targets (fine-tuning: optimiser, counters and RNG stay fresh).</summary>
+    /// <exception cref="InvalidDataException">a network is missing or has another architecture.</exception>
+    void LoadNetworks(Dictionary<string, float[]> tensors, string source);
+
     /// <summary>Restores what <see cref="SaveState"/> wrote.</summary>
     /// <param name="source">file the tensors came from, for error messages</param>
     /// <exception cref="InvalidDataException">a tensor is missing or has the wrong size.</exception>

@@ -209,6 +209,15 @@ public sealed class SoftQLearning : IAgent
     }
 
     /// <inheritdoc/>
+    public void LoadNetworks(Dictionary<string, float[]> tensors, string source)
+    {
+        ParameterFile.Restore(tensors, "q", _q.Parameters, source);
+        ParameterFile.Restore(tensors, "q_target", _qTarget.Parameters, source);
+        ParameterFile.Restore(tensors, "sampler", _sampler.Network.Parameters, source);
+        ParameterFile.Restore(tensors, "sampler_target", _fTarget.Parameters, source);
+    }
+
+    /// <inheritdoc/>
     public void LoadState(Dictionary<string, float[]> tensors, string source)
     {
         ParameterFile.Restore(tensors, "q", _q.Parameters, source);

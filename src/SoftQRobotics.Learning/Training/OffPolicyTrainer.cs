@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SoftQRobotics.Envs;
 using SoftQRobotics.Envs.Vector;
 using SoftQRobotics.Learning.Agents;
+using SoftQRobotics.Learning.Nn;
 using SoftQRobotics.Learning.Replay;
 
 namespace SoftQRobotics.Learning.Training;
@@ -58,6 +59,10 @@ public sealed class OffPolicyTrainer : IDisposable
     private readonly int _seed;
     private double _trainingReturn;
 
+    // the running epoch's accumulators: a cancelled epoch resumes where it stopped
+    private int _stepInEpoch, _updatesInEpoch, _episodesInEpoch;
+    private double _qLoss, _policyLoss, _meanQ, _returns, _envSeconds, _learnSeconds;
+
     public OffPolicyTrainer(TaskDefinition task, IAgent agent, TrainerSettings settings, int batchSize, int seed)
     {
         _settings = settings;
@@ -71,6 +76,7 @@ public sealed class OffPolicyTrainer : IDisposable
         _noise = new OuNoise(1, spec.ActionSize, settings.OuTheta, settings.OuSigma);
         _rng = new Rng((ulong)seed ^ 0x5EEDUL);
         _observation = new float[spec.ObservationSize];
+        MinPoolSize = settings.MinPoolSize;
         _env.Reset(seed);
     }
 
@@ -81,14 +87,25 @@ public sealed class OffPolicyTrainer : IDisposable
     /// <summary>Epochs completed.</summary>
     public int Epoch { get; private set; }
 
-    /// <summary>Runs one epoch of <see cref="TrainerSettings.EpochLength"/> env steps, then the evaluation.</summary>
-    public EpochResult RunEpoch()
+    /// <summary>Transitions required before gradient steps start (fine-tuning raises it).</summary>
+    public int MinPoolSize { get; set; }
+
+    /// <summary>Env steps already taken in the running epoch.</summary>
+    public int StepInEpoch => _stepInEpoch;
+
+    /// <summary>
+    /// Runs (the rest of) one epoch of <see cref="TrainerSettings.EpochLength"/> env steps, then the
+    /// evaluation. Returns null if <paramref name="cancel"/> fired first: the epoch can be continued
+    /// (or checkpointed and resumed) later.
+    /// </summary>
+    /// <param name="progress">called every 100 env steps with the steps done in this epoch</param>
+    public EpochResult? RunEpoch(CancellationToken cancel = default, Action<int>? progress = null)
     {
-        double qLoss = 0, policyLoss = 0, meanQ = 0, returns = 0;
-        int updates = 0, episodes = 0, obsDim = _observation.Length;
-        double envSeconds = 0, learnSeconds = 0;
-        for (int t = 0; t < _settings.EpochLength; t++)
+        int obsDim = _observation.Length;
+        while (_stepInEpoch < _settings.EpochLength)
         {
+            if (cancel.IsCancellationRequested) return null;
+
             // act: a = clip(policy sample + OU state, [−1, 1])
             long start = Stopwatch.GetTimestamp();
             _env.Observations.CopyTo(_observation, 0);
@@ -96,6 +113,7 @@ public sealed class OffPolicyTrainer : IDisposable
             if (_settings.OuSigma > 0) _noise.Perturb(_env.Actions, _rng);
             _env.Step();
             EnvSteps++;
+            _stepInEpoch++;
 
             // store (s, a, r, s′, terminal); after an episode ends s′ is its final observation, not the reset one
             bool done = _env.Terminated[0] || _env.Truncated[0];
@@ -104,27 +122,73 @@ public sealed class OffPolicyTrainer : IDisposable
             _trainingReturn += _env.Rewards[0];
             if (done)
             {
-                (returns, episodes, _trainingReturn) = (returns + _trainingReturn, episodes + 1, 0);
+                (_returns, _episodesInEpoch, _trainingReturn) = (_returns + _trainingReturn, _episodesInEpoch + 1, 0);
                 _noise.Reset(0);
             }
             long stepped = Stopwatch.GetTimestamp();
-            envSeconds += Stopwatch.GetElapsedTime(start, stepped).TotalSeconds;
+            _envSeconds += Stopwatch.GetElapsedTime(start, stepped).TotalSeconds;
+            if (progress is not null && _stepInEpoch % 100 == 0) progress(_stepInEpoch);
 
-            if (_replay.Count < _settings.MinPoolSize) continue;
+            if (_replay.Count < MinPoolSize) continue;
             for (int u = 0; u < _settings.UpdatesPerStep; u++)
             {
                 _replay.Sample(_rng, _batch);
                 var stats = _agent.Update(_batch);
-                (qLoss, policyLoss, meanQ, updates) = (qLoss + stats.QLoss, policyLoss + stats.PolicyLoss, meanQ + stats.MeanQ, updates + 1);
+                (_qLoss, _policyLoss, _meanQ, _updatesInEpoch) = (_qLoss + stats.QLoss, _policyLoss + stats.PolicyLoss, _meanQ + stats.MeanQ, _updatesInEpoch + 1);
             }
-            learnSeconds += Stopwatch.GetElapsedTime(stepped).TotalSeconds;
+            _learnSeconds += Stopwatch.GetElapsedTime(stepped).TotalSeconds;
         }
 
         var evaluation = Evaluate(_seed + 1_000_000 + Epoch * _settings.EvaluationEpisodes);
         Epoch++;
+        int updates = _updatesInEpoch, episodes = _episodesInEpoch;
         double Mean(double sum, int count) => count > 0 ? sum / count : double.NaN;
-        return new EpochResult(Epoch, EnvSteps, _agent.Updates, evaluation, Mean(qLoss, updates), Mean(policyLoss, updates),
-            Mean(meanQ, updates), _settings.EpochLength / envSeconds, updates > 0 ? updates / learnSeconds : 0, episodes, Mean(returns, episodes));
+        var result = new EpochResult(Epoch, EnvSteps, _agent.Updates, evaluation, Mean(_qLoss, updates), Mean(_policyLoss, updates),
+            Mean(_meanQ, updates), _stepInEpoch / Math.Max(_envSeconds, 1e-9), updates > 0 ? updates / _learnSeconds : 0, episodes, Mean(_returns, episodes));
+        (_stepInEpoch, _updatesInEpoch, _episodesInEpoch) = (0, 0, 0);
+        (_qLoss, _policyLoss, _meanQ, _returns, _envSeconds, _learnSeconds) = (0, 0, 0, 0, 0, 0);
+        return result;
+    }
+
+    /// <summary>The trainer's own state for a checkpoint: counters, RNG, exploration noise and (optionally) the replay pool.</summary>
+    public IEnumerable<(string Name, float[] Values)> SaveState(bool includeReplay)
+    {
+        yield return ("trainer_counters", BitPacking.FromInt64([EnvSteps, Epoch, _stepInEpoch, _replay.Count, _replay.Next, includeReplay ? 1 : 0]));
+        yield return ("trainer_rng", BitPacking.FromUInt64(_rng.State));
+        yield return ("trainer_ou", _noise.State);
+        if (!includeReplay) yield break;
+        yield return ("replay_observations", _replay.Observations);
+        yield return ("replay_actions", _replay.Actions);
+        yield return ("replay_rewards", _replay.Rewards);
+        yield return ("replay_next_observations", _replay.NextObservations);
+        yield return ("replay_terminals", _replay.Terminals.Select(t => t ? 1f : 0f).ToArray());
+    }
+
+    /// <summary>
+    /// Restores what <see cref="SaveState"/> wrote. The env starts a fresh episode (a MuJoCo state
+    /// mid-episode is not checkpointed); without a saved replay pool, learning pauses until it
+    /// again holds <see cref="MinPoolSize"/> transitions.
+    /// </summary>
+    public void LoadState(Dictionary<string, float[]> tensors, string source)
+    {
+        var counters = BitPacking.ToInt64(ParameterFile.Take(tensors, "trainer_counters", 6, source));
+        (EnvSteps, Epoch, _stepInEpoch) = (counters[0], (int)counters[1], (int)counters[2]);
+        _rng.State = BitPacking.ToUInt64(ParameterFile.Take(tensors, "trainer_rng", 4, source));
+        ParameterFile.Restore(tensors, "trainer_ou", _noise.State, source);
+        if (counters[5] == 1)
+        {
+            ParameterFile.Restore(tensors, "replay_observations", _replay.Observations, source);
+            ParameterFile.Restore(tensors, "replay_actions", _replay.Actions, source);
+            ParameterFile.Restore(tensors, "replay_rewards", _replay.Rewards, source);
+            ParameterFile.Restore(tensors, "replay_next_observations", _replay.NextObservations, source);
+            var terminals = new float[_replay.Capacity];
+            ParameterFile.Restore(tensors, "replay_terminals", terminals, source);
+            for (int i = 0; i < terminals.Length; i++) _replay.Terminals[i] = terminals[i] != 0;
+            _replay.RestorePosition((int)counters[3], (int)counters[4]);
+        }
+        _trainingReturn = 0;
+        _noise.Reset(0);
+        _env.Reset(_seed + 7919 * (Epoch + 1) + _stepInEpoch);
     }
 
     /// <summary>Evaluation episodes of the current policy (no exploration noise), in parallel.</summary>

@@ -38,7 +38,7 @@ public class AgentTrainingTests(ITestOutputHelper output)
         EpisodeStats[] evaluation = [];
         for (int e = 0; e < epochs; e++)
         {
-            var result = trainer.RunEpoch();
+            var result = trainer.RunEpoch()!;
             evaluation = result.Evaluation;
             output.WriteLine($"epoch {result.Epoch}: return {result.AverageReturn:F2}, q loss {result.MeanQLoss:F3}, {result.GradientStepsPerSecond:F0} updates/s, goals {string.Join(",", GoalsReached(evaluation))}");
         }

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using SoftQRobotics.Envs;
+using SoftQRobotics.Envs.Vector;
+using SoftQRobotics.Pipelines;
+
+namespace SoftQRobotics.Cli.Commands;
+
+/// <summary><c>softq eval RUN_DIR</c>: evaluation episodes of a run's last checkpoint.</summary>
+internal static class EvalCommand
+{
+    internal sealed record EvalResult(
+        string Run, string Task, string Algorithm, int Epoch, int Episodes, double AverageReturn, double StdReturn,
+        double AverageDiscountedReturn, double AverageEpisodeLength, double FinalComX, double ProgressMin, double ProgressMax,
+        double? MinDistanceToGoal, int Seed);
+
+    internal static Command Create()
+    {
+        var run = new Argument<string>("run-dir") { Description = "run directory" };
+        var episodes = new Option<int>("--episodes") { Description = "evaluation episodes (run in parallel)", DefaultValueFactory = _ => 10 };
+        var seed = new Option<int>("--seed") { Description = "seed of the evaluation envs", DefaultValueFactory = _ => 12345 };
+        var json = new Option<bool>("--json") { Description = "print one JSON object" };
+        var command = new Command("eval", "Evaluate a run's last checkpoint: stochastic policy (SQL) or deterministic actor (DDPG), no exploration noise.")
+        {
+            run, episodes, seed, json,
+        };
+        command.SetAction(parse => CommandRunner.Run(() =>
+        {
+            var result = Evaluate(parse.GetRequiredValue(run), parse.GetValue(episodes), parse.GetValue(seed));
+            if (parse.GetValue(json))
+            {
+                CommandRunner.WriteJson(result);
+                return 0;
+            }
+            Console.WriteLine($"{result.Run}: {result.Task} {result.Algorithm}, epoch {result.Epoch}, {result.Episodes} episodes");
+            Console.WriteLine($"  return {result.AverageReturn:F3} ± {result.StdReturn:F3}, discounted {result.AverageDiscountedReturn:F3}, length {result.AverageEpisodeLength:F1}");
+            Console.WriteLine($"  final centre of mass x {result.FinalComX:F3}, progress [{result.ProgressMin:F3}, {result.ProgressMax:F3}]");
+            if (result.MinDistanceToGoal is { } d) Console.WriteLine($"  minimum distance to goal {d:F3}");
+            return 0;
+        }));
+        return command;
+    }
+
+    internal static EvalResult Evaluate(string runPath, int episodes, int seed)
+    {
+        if (episodes < 1) throw new ArgumentException("--episodes must be at least 1");
+        var run = RunDirectory.Open(runPath);
+        var config = run.LoadConfig();
+        config.EvaluationEpisodes = Math.Max(config.EvaluationEpisodes, episodes);
+        var agent = AgentFactory.Create(config);
+        var tensors = run.LoadCheckpoint();
+        agent.LoadState(tensors, run.CheckpointFile);
+        int epoch = (int)Learning.Nn.BitPacking.ToInt64(Learning.Nn.ParameterFile.Take(tensors, "trainer_counters", 6, run.CheckpointFile))[1];
+        using var envs = new VectorEnv(TaskRegistry.Get(config.Task), episodes, autoReset: false);
+        var stats = Evaluator.Run(envs, agent, seed, config.Discount);
+        double mean = stats.Average(s => s.Return);
+        double std = Math.Sqrt(stats.Sum(s => (s.Return - mean) * (s.Return - mean)) / Math.Max(1, stats.Length - 1));
+        var progress = stats.Select(s => s.Final.ComX - s.ComTrace[0]).ToArray();
+        double minDistance = stats.Min(s => s.MinDistanceToGoal);
+        return new EvalResult(run.Path, config.Task, agent.Algorithm, epoch, episodes, mean, std, stats.Average(s => s.DiscountedReturn),
+            stats.Average(s => (double)s.Length), stats.Average(s => s.Final.ComX), progress.Min(), progress.Max(),
+            double.IsNaN(minDistance) ? null : minDistance, seed);
+    }
+}

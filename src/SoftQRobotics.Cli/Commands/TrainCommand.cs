@@ -1,0 +1,102 @@
+using System.CommandLine;
+using SoftQRobotics.Pipelines;
+
+namespace SoftQRobotics.Cli.Commands;
+
+/// <summary><c>softq train</c> and <c>softq finetune</c>.</summary>
+internal static class TrainCommand
+{
+    internal static Command Train()
+    {
+        var config = new Option<string>("--config") { Description = "experiment config (configs/EXPERIMENT.ALGO[.quick].yaml)" };
+        var resume = new Option<string>("--resume") { Description = "continue the run in RUN_DIR from its last checkpoint" };
+        var (seed, runDir, epochs) = CommonOptions();
+        var command = new Command("train", "Train an agent from a config into a run directory (metrics.csv, checkpoints, evaluation traces); Ctrl-C checkpoints and stops.")
+        {
+            config, resume, seed, runDir, epochs,
+        };
+        command.Validators.Add(r =>
+        {
+            if ((r.GetResult(config) is null) == (r.GetResult(resume) is null)) r.AddError("give exactly one of --config FILE or --resume RUN_DIR");
+            if (r.GetResult(resume) is not null && (r.GetResult(seed) is not null || r.GetResult(runDir) is not null))
+            {
+                r.AddError("--resume continues a run as configured: --seed and --run-dir do not apply");
+            }
+        });
+        command.SetAction((parse, cancel) => Task.FromResult(CommandRunner.Run(() =>
+        {
+            TrainingRun run;
+            if (parse.GetValue(resume) is { } resumeDir)
+            {
+                run = TrainingRun.Resume(resumeDir, parse.GetValue(epochs));
+                Console.Error.WriteLine($"resuming {run.Directory.Path} after epoch {run.CompletedEpochs}");
+            }
+            else
+            {
+                string file = parse.GetRequiredValue(config);
+                var settings = Configure(file, parse.GetValue(seed), parse.GetValue(epochs));
+                run = TrainingRun.Start(settings, ConfigName(file), parse.GetValue(runDir), CommandLine());
+                Console.Error.WriteLine($"run directory: {run.Directory.Path}");
+            }
+            return Execute(run, cancel);
+        })));
+        return command;
+    }
+
+    internal static Command Finetune()
+    {
+        var from = new Option<string>("--from") { Description = "pretrained run directory", Required = true };
+        var config = new Option<string>("--config") { Description = "fine-tuning config (task, schedule)", Required = true };
+        var (seed, runDir, epochs) = CommonOptions();
+        var command = new Command("finetune", "Fine-tune a pretrained run on a new task (spec §5.3: new replay pool, α and frozen-ξ annealing, hard-max target).")
+        {
+            from, config, seed, runDir, epochs,
+        };
+        command.SetAction((parse, cancel) => Task.FromResult(CommandRunner.Run(() =>
+        {
+            string file = parse.GetRequiredValue(config);
+            var settings = Configure(file, parse.GetValue(seed), parse.GetValue(epochs));
+            var run = TrainingRun.StartFinetune(settings, parse.GetRequiredValue(from), ConfigName(file) + ".finetune", parse.GetValue(runDir), CommandLine());
+            Console.Error.WriteLine($"run directory: {run.Directory.Path}");
+            return Execute(run, cancel);
+        })));
+        return command;
+    }
+
+    private static (Option<int?> Seed, Option<string> RunDir, Option<int?> Epochs) CommonOptions() =>
+    (
+        new Option<int?>("--seed") { Description = "seed (overrides the config's)" },
+        new Option<string>("--run-dir") { Description = "run directory (default runs/CONFIG__seedS__TIME)" },
+        new Option<int?>("--epochs") { Description = "epochs (overrides the config's)" }
+    );
+
+    private static RunConfig Configure(string file, int? seed, int? epochs)
+    {
+        var settings = RunConfig.Load(file);
+        if (seed is { } s) settings.Seed = s;
+        if (epochs is { } e) settings.Epochs = e;
+        settings.Validate(file);
+        return settings;
+    }
+
+    private static int Execute(TrainingRun run, CancellationToken cancel)
+    {
+        using (run)
+        using (var progress = new TrainingProgress())
+        {
+            bool finished = run.Run(cancel, progress);
+            if (finished)
+            {
+                Console.Error.WriteLine($"done: {run.CompletedEpochs} epochs in {run.Directory.Path}");
+                return 0;
+            }
+            Console.Error.WriteLine($"interrupted: checkpoint saved; continue with `softq train --resume {run.Directory.Path}`");
+            return 130;
+        }
+    }
+
+    /// <summary>configs/multigoal.sql.quick.yaml → multigoal.sql.quick</summary>
+    internal static string ConfigName(string file) => Path.GetFileNameWithoutExtension(file);
+
+    private static string CommandLine() => "softq " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+}

@@ -1,0 +1,23 @@
+namespace SoftQRobotics.Pipelines;
+
+/// <summary>
+/// Fine-tuning annealing (spec §5.3), applied at the start of epoch e (0-based), with A anneal epochs:
+/// α_e = exp(ln α₀ + (ln α_final − ln α₀)·min(e, A)/A) (log-linear), and
+/// K_ξ,e = max(K_final, ⌈K₀ − (K₀ − K_final)·e/A⌉) (linear), used as both the frozen ξ set size and K.
+/// </summary>
+public static class FinetuneSchedule
+{
+    /// <summary>α at epoch <paramref name="epoch"/>.</summary>
+    public static double Alpha(RunConfig config, int epoch)
+    {
+        double progress = Math.Min(epoch, config.AnnealEpochs) / (double)config.AnnealEpochs;
+        return Math.Exp(Math.Log(config.Alpha) + (Math.Log(config.FinalAlpha) - Math.Log(config.Alpha)) * progress);
+    }
+
+    /// <summary>K_ξ (and K) at epoch <paramref name="epoch"/>.</summary>
+    public static int FrozenNoise(RunConfig config, int epoch)
+    {
+        double value = config.FrozenNoiseStart - (config.FrozenNoiseStart - config.FinalFrozenNoise) * (double)epoch / config.AnnealEpochs;
+        return Math.Max(config.FinalFrozenNoise, (int)Math.Ceiling(value - 1e-9));
+    }
+}

@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using SoftQRobotics.Learning.Agents;
+using SoftQRobotics.Learning.Nn;
+using SoftQRobotics.Learning.Training;
+
+namespace SoftQRobotics.Pipelines;
+
+/// <summary>Receives training progress (the CLI draws it).</summary>
+public interface ITrainingProgress
+{
+    /// <summary>Called every 100 env steps.</summary>
+    void Step(int epoch, int epochs, int stepInEpoch, int epochLength);
+
+    /// <summary>Called after every epoch with its metrics row.</summary>
+    void EpochDone(int epochs, IReadOnlyDictionary<string, double> metrics);
+}
+
+/// <summary>
+/// A training run in its run directory: trains from scratch (<see cref="Start"/>), continues a
+/// checkpointed run (<see cref="Resume"/>) or fine-tunes a pretrained one (<see cref="StartFinetune"/>).
+/// Writes a metrics row and the evaluation traces after every epoch and a checkpoint every
+/// <c>checkpoint_every</c> epochs, at the end and on cancellation (Ctrl-C).
+/// </summary>
+public sealed class TrainingRun : IDisposable
+{
+    private const int ModeTrain = 0, ModeFinetune = 1;
+
+    private readonly RunDirectory _run;
+    private readonly RunConfig _config;
+    private readonly IAgent _agent;
+    private readonly OffPolicyTrainer _trainer;
+    private readonly int _mode;
+    private double _minDistanceSoFar = double.PositiveInfinity;
+    private double _wallSeconds;
+
+    private TrainingRun(RunDirectory run, RunConfig config, IAgent agent, OffPolicyTrainer trainer, int mode)
+    {
+        (_run, _config, _agent, _trainer, _mode) = (run, config, agent, trainer, mode);
+    }
+
+    /// <summary>The run folder.</summary>
+    public RunDirectory Directory => _run;
+
+    /// <summary>Creates a run directory and a fresh agent for <paramref name="config"/>.</summary>
+    /// <param name="name">run name stem, e.g. the config file's name</param>
+    public static TrainingRun Start(RunConfig config, string name, string? runDirectory, string command)
+    {
+        var run = RunDirectory.Create(runDirectory, name, config.Seed);
+        var agent = AgentFactory.Create(config);
+        var training = new TrainingRun(run, config, agent, AgentFactory.CreateTrainer(config, agent), ModeTrain);
+        training.WriteHeader(command, finetunedFrom: null);
+        return training;
+    }
+
+    /// <summary>
+    /// Fine-tuning (spec §5.3): the pretrained run's Q-function and sampler (or DDPG actor and
+    /// critic) with a new replay pool and new optimiser state; learning starts after
+    /// <c>finetune_min_pool_size</c> transitions; SQL anneals α and the frozen ξ set and uses the
+    /// hard-max target. The network widths come from the pretrained run.
+    /// </summary>
+    public static TrainingRun StartFinetune(RunConfig config, string pretrainedDirectory, string name, string? runDirectory, string command)
+    {
+        var source = RunDirectory.Open(pretrainedDirectory);
+        var pretrained = source.LoadConfig();
+        if (pretrained.Algorithm != config.Algorithm)
+        {
+            throw new InvalidDataException($"{pretrainedDirectory} trained {RunConfig.SnakeCase(pretrained.Algorithm.ToString())} but the config asks for {RunConfig.SnakeCase(config.Algorithm.ToString())}");
+        }
+        var (from, to) = (Envs.TaskRegistry.Get(pretrained.Task).Spec, Envs.TaskRegistry.Get(config.Task).Spec);
+        if ((from.ObservationSize, from.ActionSize) != (to.ObservationSize, to.ActionSize))
+        {
+            throw new InvalidDataException($"cannot fine-tune {pretrained.Task} ({from.ObservationSize}-d observations, {from.ActionSize} actions) on {config.Task} ({to.ObservationSize}, {to.ActionSize})");
+        }
+        config.HiddenSizes = pretrained.HiddenSizes;
+        var tensors = source.LoadCheckpoint();
+
+        var run = RunDirectory.Create(runDirectory, name, config.Seed);
+        var agent = AgentFactory.Create(config);
+        agent.LoadNetworks(tensors, source.CheckpointFile);
+        var trainer = AgentFactory.CreateTrainer(config, agent);
+        var training = new TrainingRun(run, config, agent, trainer, ModeFinetune);
+        training.ApplyFinetuneSchedule();
+        training.WriteHeader(command, finetunedFrom: source.Path);
+        return training;
+    }
+
+    /// <summary>Continues a run from its last checkpoint; metric rows written after it are dropped.</summary>
+    public static TrainingRun Resume(string runDirectory, int? epochs)
+    {
+        var run = RunDirectory.Open(runDirectory);
+        var config = run.LoadConfig();
+        if (epochs is { } e) config.Epochs = e;
+        var tensors = run.LoadCheckpoint();
+        var agent = AgentFactory.Create(config);
+        agent.LoadState(tensors, run.CheckpointFile);
+        var trainer = AgentFactory.CreateTrainer(config, agent);
+        trainer.LoadState(tensors, run.CheckpointFile);
+        int mode = (int)BitPacking.ToInt64(ParameterFile.Take(tensors, "run_mode", 1, run.CheckpointFile))[0];
+        var training = new TrainingRun(run, config, agent, trainer, mode);
+        if (mode == ModeFinetune) training.ApplyFinetuneSchedule();
+
+        run.TruncateMetrics(trainer.Epoch);
+        var rows = run.ReadMetrics();
+        if (rows.Count > 0) (training._minDistanceSoFar, training._wallSeconds) = (rows[^1]["min_distance_so_far"], rows[^1]["wall_seconds"]);
+        var info = run.ReadRunInfo();
+        info["status"] = "running";
+        info["resumed"] = (info["resumed"]?.GetValue<int>() ?? 0) + 1;
+        run.WriteRunInfo(info);
+        if (epochs is not null) File.WriteAllText(run.ConfigFile, config.ToYaml());
+        return training;
+    }
+
+    /// <summary>Epochs completed.</summary>
+    public int CompletedEpochs => _trainer.Epoch;
+
+    /// <summary>Trains until the configured epochs are done or <paramref name="cancel"/> fires; checkpoints either way.</summary>
+    /// <returns>true if all epochs finished, false if interrupted</returns>
+    public bool Run(CancellationToken cancel, ITrainingProgress? progress = null)
+    {
+        bool sinceCheckpoint = false;
+        while (_trainer.Epoch < _config.Epochs)
+        {
+            long start = Stopwatch.GetTimestamp();
+            if (_mode == ModeFinetune) ApplyFinetuneSchedule();
+            int epoch = _trainer.Epoch + 1;
+            var result = _trainer.RunEpoch(cancel, step => progress?.Step(epoch, _config.Epochs, step, _config.EpochLength));
+            _wallSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
+            if (result is null)
+            {
+                Checkpoint("interrupted");
+                return false;
+            }
+            var row = MetricsRow(result);
+            _run.AppendMetrics(row);
+            _run.WriteEvaluationTraces(result.Epoch, result.Evaluation);
+            sinceCheckpoint = true;
+            if (result.Epoch % _config.CheckpointEvery == 0)
+            {
+                Checkpoint("running");
+                sinceCheckpoint = false;
+            }
+            progress?.EpochDone(_config.Epochs, row);
+        }
+        if (sinceCheckpoint || !File.Exists(_run.CheckpointFile)) Checkpoint("completed");
+        else SetStatus("completed");
+        return true;
+    }
+
+    private Dictionary<string, double> MetricsRow(EpochResult r)
+    {
+        var eval = r.Evaluation;
+        double Initial(EpisodeStatsRef e) => e.Trace.Length >= 2 ? e.Trace[0] : double.NaN;
+        var progressPerEpisode = eval.Select(e => e.Final.ComX - Initial(new EpisodeStatsRef(e.ComTrace))).ToArray();
+        double minDistance = eval.Min(e => e.MinDistanceToGoal);
+        if (!double.IsNaN(minDistance)) _minDistanceSoFar = Math.Min(_minDistanceSoFar, minDistance);
+        return new Dictionary<string, double>
+        {
+            ["epoch"] = r.Epoch,
+            ["env_steps"] = r.EnvSteps,
+            ["gradient_steps"] = r.GradientSteps,
+            ["average_return"] = r.AverageReturn,
+            ["average_discounted_return"] = r.AverageDiscountedReturn,
+            ["average_episode_length"] = r.AverageEpisodeLength,
+            ["min_return"] = eval.Min(e => e.Return),
+            ["max_return"] = eval.Max(e => e.Return),
+            ["q_loss"] = r.MeanQLoss,
+            ["policy_loss"] = r.MeanPolicyLoss,
+            ["mean_q"] = r.MeanQ,
+            ["alpha"] = _agent is SoftQLearning sql ? sql.Alpha : double.NaN,
+            ["particles"] = _agent is SoftQLearning sqlK ? sqlK.Particles : double.NaN,
+            ["env_steps_per_second"] = r.EnvStepsPerSecond,
+            ["gradient_steps_per_second"] = r.GradientStepsPerSecond,
+            ["training_episodes"] = r.TrainingEpisodes,
+            ["training_return"] = r.MeanTrainingReturn,
+            ["final_com_x"] = eval.Average(e => e.Final.ComX),
+            ["progress_min"] = progressPerEpisode.Min(),
+            ["progress_max"] = progressPerEpisode.Max(),
+            ["max_com_x"] = eval.Max(e => e.MaxComX),
+            ["min_com_x"] = eval.Min(e => e.MinComX),
+            ["distance_to_goal"] = eval.Average(e => e.Final.DistanceToGoal),
+            ["min_distance_to_goal"] = minDistance,
+            ["min_distance_so_far"] = double.IsPositiveInfinity(_minDistanceSoFar) ? double.NaN : _minDistanceSoFar,
+            ["wall_seconds"] = _wallSeconds,
+        };
+    }
+
+    private readonly record struct EpisodeStatsRef(float[] Trace);
+
+    private void ApplyFinetuneSchedule()
+    {
+        _trainer.MinPoolSize = _config.FinetuneMinPoolSize;
+        if (_agent is not SoftQLearning sql) return;
+        int epoch = _trainer.Epoch;
+        int k = FinetuneSchedule.FrozenNoise(_config, epoch);
+        sql.Alpha = FinetuneSchedule.Alpha(_config, epoch);
+        sql.FreezeNoise(k);
+        sql.Particles = k;
+        sql.ValueTarget = _config.FinetuneValueTarget;
+    }
+
+    private void WriteHeader(string command, string? finetunedFrom)
+    {
+        File.WriteAllText(_run.ConfigFile, _config.ToYaml());
+        _run.WriteRunInfo(new JsonObject
+        {
+            ["seed"] = _config.Seed,
+            ["task"] = _config.Task,
+            ["algorithm"] = RunConfig.SnakeCase(_config.Algorithm.ToString()),
+            ["mode"] = _mode == ModeFinetune ? "finetune" : "train",
+            ["finetuned_from"] = finetunedFrom,
+            ["command"] = command,
+            ["started"] = DateTime.UtcNow.ToString("O"),
+            ["status"] = "running",
+            ["versions"] = RunDirectory.Versions(),
+        });
+    }
+
+    private void Checkpoint(string status)
+    {
+        _run.SaveCheckpoint(_agent, _trainer, _config.SaveReplayBuffer, _mode);
+        SetStatus(status);
+    }
+
+    private void SetStatus(string status)
+    {
+        var info = _run.ReadRunInfo();
+        info["status"] = status;
+        info["epochs_completed"] = _trainer.Epoch;
+        info["env_steps"] = _trainer.EnvSteps;
+        _run.WriteRunInfo(info);
+    }
+
+    public void Dispose() => _trainer.Dispose();
+}
