@@ -37,11 +37,10 @@ public static class LearningCurves
         return SvgChart.Document([chart], columns: 1, panelWidth: 720, panelHeight: 420);
     }
 
+    /// <summary>The config a run was made from (run.json "name"); runs of one config are seeds of one curve.</summary>
     private static string GroupName(RunDirectory run)
     {
         var info = run.ReadRunInfo();
-        string name = Path.GetFileName(run.Path);
-        int cut = name.IndexOf("__seed", StringComparison.Ordinal);
-        return cut > 0 ? name[..cut] : $"{info["task"]} {info["algorithm"]}";
+        return info["name"]?.GetValue<string>() ?? $"{info["task"]} {info["algorithm"]}";
     }
 }

@@ -146,8 +146,17 @@ public sealed class RunConfig
         Require(FinetuneMinPoolSize >= BatchSize, "finetune_min_pool_size", "must be at least batch_size");
         Require(AnnealEpochs >= 1, "anneal_epochs", "must be at least 1");
         Require(FinalAlpha > 0, "final_alpha", "must be positive");
-        Require(FrozenNoiseStart >= 1 && FrozenNoiseStart <= Particles, "frozen_noise_start", "must be in [1, particles]");
+        Require(FrozenNoiseStart >= 1, "frozen_noise_start", "must be at least 1");
         Require(FinalFrozenNoise >= 1 && FinalFrozenNoise <= FrozenNoiseStart, "final_frozen_noise", "must be in [1, frozen_noise_start]");
+    }
+
+    /// <summary>Checks what only fine-tuning uses: the frozen ξ set doubles as the K particles, so it cannot exceed them.</summary>
+    public void ValidateForFinetune(string source)
+    {
+        if (Algorithm == AlgorithmName.Sql && FrozenNoiseStart > Particles)
+        {
+            throw new InvalidDataException($"{source}: key 'frozen_noise_start' ({FrozenNoiseStart}) must not exceed 'particles' ({Particles}) when fine-tuning");
+        }
     }
 
     /// <summary>The resolved config as YAML (every key, in declaration order).</summary>

@@ -49,7 +49,7 @@ public sealed class TrainingRun : IDisposable
         var run = RunDirectory.Create(runDirectory, name, config.Seed);
         var agent = AgentFactory.Create(config);
         var training = new TrainingRun(run, config, agent, AgentFactory.CreateTrainer(config, agent), ModeTrain);
-        training.WriteHeader(command, finetunedFrom: null);
+        training.WriteHeader(command, name, finetunedFrom: null);
         return training;
     }
 
@@ -61,6 +61,7 @@ public sealed class TrainingRun : IDisposable
     /// </summary>
     public static TrainingRun StartFinetune(RunConfig config, string pretrainedDirectory, string name, string? runDirectory, string command)
     {
+        config.ValidateForFinetune("finetune config");
         var source = RunDirectory.Open(pretrainedDirectory);
         var pretrained = source.LoadConfig();
         if (pretrained.Algorithm != config.Algorithm)
@@ -81,7 +82,7 @@ public sealed class TrainingRun : IDisposable
         var trainer = AgentFactory.CreateTrainer(config, agent);
         var training = new TrainingRun(run, config, agent, trainer, ModeFinetune);
         training.ApplyFinetuneSchedule();
-        training.WriteHeader(command, finetunedFrom: source.Path);
+        training.WriteHeader(command, name, finetunedFrom: source.Path);
         return training;
     }
 
@@ -199,11 +200,12 @@ public sealed class TrainingRun : IDisposable
         sql.ValueTarget = _config.FinetuneValueTarget;
     }
 
-    private void WriteHeader(string command, string? finetunedFrom)
+    private void WriteHeader(string command, string name, string? finetunedFrom)
     {
         File.WriteAllText(_run.ConfigFile, _config.ToYaml());
         _run.WriteRunInfo(new JsonObject
         {
+            ["name"] = name,
             ["seed"] = _config.Seed,
             ["task"] = _config.Task,
             ["algorithm"] = RunConfig.SnakeCase(_config.Algorithm.ToString()),

@@ -49,7 +49,6 @@ internal static class SweepCommand
     {
         string name = TrainCommand.ConfigName(config);
         string runDir = Path.Combine("runs", $"{name}__seed{seed}__{DateTime.Now:yyyyMMdd-HHmmss-fff}");
-        Directory.CreateDirectory(runDir);
         var info = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") info.ArgumentList.Add(typeof(SweepCommand).Assembly.Location);
         foreach (var a in new[] { "train", "--config", config, "--seed", seed.ToString(), "--run-dir", runDir }) info.ArgumentList.Add(a);
@@ -59,7 +58,6 @@ internal static class SweepCommand
             info.ArgumentList.Add(e.ToString());
         }
         using var process = Process.Start(info)!;
-        await using var log = new StreamWriter(Path.Combine(runDir, "train.log"));
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
         try
@@ -72,7 +70,9 @@ internal static class SweepCommand
             Process.Start("kill", ["-INT", process.Id.ToString()])?.WaitForExit();
             await process.WaitForExitAsync(CancellationToken.None);
         }
-        await log.WriteAsync(await stdout + await stderr);
+        // the child creates the run directory; its output goes in there once it has finished
+        string log = Directory.Exists(runDir) ? Path.Combine(runDir, "train.log") : runDir + ".log";
+        await File.WriteAllTextAsync(log, await stdout + await stderr, CancellationToken.None);
         return process.ExitCode;
     }
 

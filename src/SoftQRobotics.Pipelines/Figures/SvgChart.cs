@@ -111,9 +111,14 @@ public sealed class SvgChart(string title, string xLabel, string yLabel)
 
         // legend: named lines and reference lines
         var entries = _lines.Where(l => l.Name.Length > 0).Select(l => (l.Name, l.Color)).Concat(_references.Select(r => (Name: r.Label, r.Color))).Distinct().ToList();
+        double legendWidth = 32 + 6.6 * entries.Select(e => e.Name.Length).DefaultIfEmpty(0).Max();
+        if (entries.Count > 0)
+        {
+            svg.Append(Invariant($"<rect x=\"{left + marginLeft + plotW - legendWidth - 6}\" y=\"{top + marginTop + 4}\" width=\"{legendWidth}\" height=\"{16 * entries.Count + 6}\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n"));
+        }
         for (int i = 0; i < entries.Count; i++)
         {
-            double ly = top + marginTop + 14 + 16 * i, lx = left + marginLeft + plotW - 150;
+            double ly = top + marginTop + 18 + 16 * i, lx = left + marginLeft + plotW - legendWidth;
             svg.Append(Invariant($"<g class=\"legend\"><line x1=\"{lx}\" y1=\"{ly - 4}\" x2=\"{lx + 18}\" y2=\"{ly - 4}\" stroke=\"{entries[i].Color}\" stroke-width=\"3\"/><text x=\"{lx + 24}\" y=\"{ly}\" font-size=\"11\">{Escape(entries[i].Name)}</text></g>\n"));
         }
         svg.Append("</g>\n");
