@@ -23,22 +23,11 @@ internal static class BenchCommand
         var command = new Command("learner", "SQL and DDPG gradient steps per second for the paper's network configurations, against OpenBLAS sgemm.") { steps, json };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
-            bool asJson = parse.GetValue(json);
-            var results = new List<LearnerThroughputResult>();
-            foreach (var config in LearnerConfig.Canonical)
-            {
-                var r = LearnerThroughput.Measure(config, parse.GetValue(steps));
-                results.Add(r);
-                if (!asJson)
-                {
-                    Console.WriteLine($"{r.Config,-10} SQL {r.SqlStepsPerSecond,7:F1} steps/s  DDPG {r.DdpgStepsPerSecond,7:F1} steps/s  " +
-                                      $"{r.GflopsAchieved,6:F1} GFLOP/s of sgemm {r.SgemmGflops,6:F1} = {r.FlopRateFraction:F2}  " +
-                                      $"alloc {r.BytesAllocatedPerStep:F1} B/step  (OpenBLAS core {r.OpenBlasCore})");
-                }
-            }
-            if (asJson)
-            {
-                CommandRunner.WriteJson(results.Select(r => new
+            MeasureAll(LearnerConfig.Canonical, config => LearnerThroughput.Measure(config, parse.GetValue(steps)), parse.GetValue(json),
+                r => $"{r.Config,-10} SQL {r.SqlStepsPerSecond,7:F1} steps/s  DDPG {r.DdpgStepsPerSecond,7:F1} steps/s  " +
+                     $"{r.GflopsAchieved,6:F1} GFLOP/s of sgemm {r.SgemmGflops,6:F1} = {r.FlopRateFraction:F2}  " +
+                     $"alloc {r.BytesAllocatedPerStep:F1} B/step  (OpenBLAS core {r.OpenBlasCore})",
+                r => new
                 {
                     config = r.Config,
                     sql_steps_per_second = r.SqlStepsPerSecond,
@@ -49,8 +38,7 @@ internal static class BenchCommand
                     bytes_allocated_per_step = r.BytesAllocatedPerStep,
                     sql_flops_per_step = r.SqlFlopsPerStep,
                     openblas_core = r.OpenBlasCore,
-                }).ToArray());
-            }
+                });
             return 0;
         }));
         return command;
@@ -75,22 +63,11 @@ internal static class BenchCommand
             var names = parse.GetValue(tasks) is { Length: > 0 } chosen
                 ? chosen
                 : TaskRegistry.Names.Where(n => TaskRegistry.Get(n).Model is not null).ToArray();
-            bool asJson = parse.GetValue(json);
-            var results = new List<EnvThroughputResult>();
-            foreach (var name in names)
-            {
-                var r = EnvThroughput.Measure(name, parse.GetValue(rounds), parse.GetValue(numEnvs));
-                results.Add(r);
-                if (!asJson)
-                {
-                    Console.WriteLine($"{r.Task,-20} raw {r.RawPhysicsStepsPerSecond,9:F0}/s  env {r.EnvStepsPerSecond,9:F0}/s  overhead {r.OverheadRatio:F3}  " +
-                                      $"vector×{r.NumEnvs} 1t {r.VectorStepsPerSecond1Thread,9:F0}/s 2t {r.VectorStepsPerSecond2Threads,9:F0}/s  " +
-                                      $"scaling {r.ThreadScaling:F2} (machine ceiling {r.RawPhysicsThreadScaling:F2})  alloc {r.BytesAllocatedPerStep:F2} B/step");
-                }
-            }
-            if (asJson)
-            {
-                CommandRunner.WriteJson(results.Select(r => new
+            MeasureAll(names, name => EnvThroughput.Measure(name, parse.GetValue(rounds), parse.GetValue(numEnvs)), parse.GetValue(json),
+                r => $"{r.Task,-20} raw {r.RawPhysicsStepsPerSecond,9:F0}/s  env {r.EnvStepsPerSecond,9:F0}/s  overhead {r.OverheadRatio:F3}  " +
+                     $"vector×{r.NumEnvs} 1t {r.VectorStepsPerSecond1Thread,9:F0}/s 2t {r.VectorStepsPerSecond2Threads,9:F0}/s  " +
+                     $"scaling {r.ThreadScaling:F2} (machine ceiling {r.RawPhysicsThreadScaling:F2})  alloc {r.BytesAllocatedPerStep:F2} B/step",
+                r => new
                 {
                     task = r.Task,
                     raw_physics_steps_per_second = r.RawPhysicsStepsPerSecond,
@@ -102,10 +79,23 @@ internal static class BenchCommand
                     bytes_allocated_per_step = r.BytesAllocatedPerStep,
                     num_envs = r.NumEnvs,
                     raw_physics_thread_scaling = r.RawPhysicsThreadScaling,
-                }).ToArray());
-            }
+                });
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Measures each item in turn; prints a line per result as it comes, or one JSON array at the end.</summary>
+    private static void MeasureAll<TItem, TResult>(IEnumerable<TItem> items, Func<TItem, TResult> measure, bool asJson,
+        Func<TResult, string> line, Func<TResult, object> json)
+    {
+        var results = new List<TResult>();
+        foreach (var item in items)
+        {
+            var result = measure(item);
+            results.Add(result);
+            if (!asJson) Console.WriteLine(line(result));
+        }
+        if (asJson) CommandRunner.WriteJson(results.Select(json).ToArray());
     }
 }

@@ -82,12 +82,12 @@ public sealed class Ddpg : IAgent
 
         // y = r + γ (1 − terminal) Q̄(s′, μ̄(s′))
         var nextActions = _muTarget.Forward(batch.NextObservations, n);
-        Join(batch.NextObservations, nextActions);
+        Rows.Join(batch.NextObservations, _obsDim, nextActions, _actDim, _stateActions, n);
         var qNext = _qTarget.Forward(_stateActions, n);
         for (int i = 0; i < n; i++) _targets[i] = batch.Rewards[i] + (float)(_settings.Discount * (1 - batch.Terminals[i])) * qNext[i];
 
         // critic: J_Q = mean (Q(s, a) − y)²
-        Join(batch.Observations, batch.Actions);
+        Rows.Join(batch.Observations, _obsDim, batch.Actions, _actDim, _stateActions, n);
         var q = _q.Forward(_stateActions, n);
         double qLoss = 0, meanQ = 0, meanY = 0;
         for (int i = 0; i < n; i++)
@@ -102,7 +102,7 @@ public sealed class Ddpg : IAgent
 
         // actor: J_μ = −mean Q(s, μ(s)); ∂J/∂a through the critic, then through μ
         var actions = _mu.Forward(batch.Observations, n);
-        Join(batch.Observations, actions);
+        Rows.Join(batch.Observations, _obsDim, actions, _actDim, _stateActions, n);
         var policyQ = _q.Forward(_stateActions, n);
         double meanPolicyQ = 0;
         for (int i = 0; i < n; i++) meanPolicyQ += policyQ[i];
@@ -121,16 +121,6 @@ public sealed class Ddpg : IAgent
     /// <summary>The deterministic action μ(s) per row (exploration noise is the caller's).</summary>
     public void Act(ReadOnlySpan<float> observations, Span<float> actions, int count) =>
         _mu.Forward(observations, count).CopyTo(actions);
-
-    private void Join(ReadOnlySpan<float> states, ReadOnlySpan<float> actions)
-    {
-        int width = _obsDim + _actDim;
-        for (int i = 0; i < _n; i++)
-        {
-            states.Slice(i * _obsDim, _obsDim).CopyTo(_stateActions.AsSpan(i * width, _obsDim));
-            actions.Slice(i * _actDim, _actDim).CopyTo(_stateActions.AsSpan(i * width + _obsDim, _actDim));
-        }
-    }
 
     private void CopyTargets()
     {

@@ -109,7 +109,7 @@ public sealed class SoftQLearning : IAgent
 
         // y = r + γ (1 − terminal) V_soft(s′);   J_Q = mean_i (Q(s_i, a_i) − y_i)²
         for (int i = 0; i < n; i++) _y[i] = batch.Rewards[i] + (float)(γ * (1 - batch.Terminals[i])) * V[i];
-        JoinRows(batch.Observations, batch.Actions, _stateActions);
+        Rows.Join(batch.Observations, _obsDim, batch.Actions, d, _stateActions, n);
         var Q = _q.Forward(_stateActions, n);
         double qLoss = 0, meanQ = 0, meanY = 0;
         for (int i = 0; i < n; i++)
@@ -171,16 +171,6 @@ public sealed class SoftQLearning : IAgent
         {
             var s = states.Slice(i * _obsDim, _obsDim);
             for (int j = 0; j < perState; j++) s.CopyTo(destination.AsSpan((i * perState + j) * width, _obsDim));
-        }
-    }
-
-    private void JoinRows(ReadOnlySpan<float> states, ReadOnlySpan<float> actions, Span<float> destination)
-    {
-        int width = _obsDim + _actDim;
-        for (int i = 0; i < _n; i++)
-        {
-            states.Slice(i * _obsDim, _obsDim).CopyTo(destination.Slice(i * width, _obsDim));
-            actions.Slice(i * _actDim, _actDim).CopyTo(destination.Slice(i * width + _obsDim, _actDim));
         }
     }
 

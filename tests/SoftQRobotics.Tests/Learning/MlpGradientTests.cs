@@ -42,16 +42,8 @@ public class MlpGradientTests
 
         var theta = ToDouble(net.Parameters);
         var x = ToDouble(input);
-        for (int p = 0; p < theta.Length; p++)
-        {
-            double saved = theta[p];
-            theta[p] = saved + Eps;
-            double plus = Loss(sizes, hidden, output, theta, x, weights, batch);
-            theta[p] = saved - Eps;
-            double minus = Loss(sizes, hidden, output, theta, x, weights, batch);
-            theta[p] = saved;
-            AssertClose((plus - minus) / (2 * Eps), net.Gradients[p], $"parameter {p}");
-        }
+        double L() => Loss(sizes, hidden, output, theta, x, weights, batch);
+        for (int p = 0; p < theta.Length; p++) AssertClose(CentralDifference(theta, p, L), net.Gradients[p], $"parameter {p}");
     }
 
     [Theory]
@@ -66,16 +58,8 @@ public class MlpGradientTests
 
         var theta = ToDouble(net.Parameters);
         var x = ToDouble(input);
-        for (int i = 0; i < x.Length; i++)
-        {
-            double saved = x[i];
-            x[i] = saved + Eps;
-            double plus = Loss(sizes, hidden, output, theta, x, weights, batch);
-            x[i] = saved - Eps;
-            double minus = Loss(sizes, hidden, output, theta, x, weights, batch);
-            x[i] = saved;
-            AssertClose((plus - minus) / (2 * Eps), analytic[i], $"input {i}");
-        }
+        double L() => Loss(sizes, hidden, output, theta, x, weights, batch);
+        for (int i = 0; i < x.Length; i++) AssertClose(CentralDifference(x, i, L), analytic[i], $"input {i}");
     }
 
     [Fact]
@@ -103,6 +87,18 @@ public class MlpGradientTests
         var weights = new float[batch * sizes[^1]];
         rng.FillUniform(weights, -1f, 1f);
         return (net, input, weights, batch);
+    }
+
+    /// <summary>(L(v + ε·e_i) − L(v − ε·e_i)) / 2ε, restoring v[i].</summary>
+    private static double CentralDifference(double[] values, int i, Func<double> loss)
+    {
+        double saved = values[i];
+        values[i] = saved + Eps;
+        double plus = loss();
+        values[i] = saved - Eps;
+        double minus = loss();
+        values[i] = saved;
+        return (plus - minus) / (2 * Eps);
     }
 
     private static double[] ToDouble(float[] values) => values.Select(v => (double)v).ToArray();
