@@ -14,6 +14,7 @@ public sealed class SvgChart(string title, string xLabel, string yLabel)
     private readonly List<(string Color, double[] X, double[] Low, double[] High)> _bands = [];
     private readonly List<(string Label, string Color, double Value, bool Horizontal)> _references = [];
     private readonly List<(double X, double Y, string Color, double Radius)> _points = [];
+    private readonly List<(string Color, double Width, List<(double X1, double Y1, double X2, double Y2)> Segments)> _segments = [];
 
     /// <summary>Fixed axis ranges (null: from the data).</summary>
     public (double Min, double Max)? XRange { get; set; }
@@ -41,6 +42,13 @@ public sealed class SvgChart(string title, string xLabel, string yLabel)
     public SvgChart Reference(string label, string color, double value, bool horizontal = true)
     {
         _references.Add((label, color, value, horizontal));
+        return this;
+    }
+
+    /// <summary>Adds unconnected line segments (contour lines), in data coordinates.</summary>
+    public SvgChart Segments(string color, List<(double X1, double Y1, double X2, double Y2)> segments, double width = 0.8)
+    {
+        _segments.Add((color, width, segments));
         return this;
     }
 
@@ -97,6 +105,11 @@ public sealed class SvgChart(string title, string xLabel, string yLabel)
             var points = x.Select((v, i) => (v, y[i])).Where(p => double.IsFinite(p.v) && double.IsFinite(p.Item2)).Select(p => $"{Format(Sx(p.v))},{Format(Sy(p.Item2))}");
             string dashAttribute = dash is null ? "" : $" stroke-dasharray=\"{dash}\"";
             svg.Append(Invariant($"<path class=\"series\" d=\"M{string.Join(" L", points)}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"{lineWidth}\"{dashAttribute}/>\n"));
+        }
+        foreach (var (color, lineWidth, segments) in _segments)
+        {
+            var d = string.Concat(segments.Select(g => $"M{Format(Sx(g.X1))},{Format(Sy(g.Y1))}L{Format(Sx(g.X2))},{Format(Sy(g.Y2))}"));
+            svg.Append(Invariant($"<path class=\"contour\" d=\"{d}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"{lineWidth}\"/>\n"));
         }
         foreach (var (x, y, color, radius) in _points)
         {

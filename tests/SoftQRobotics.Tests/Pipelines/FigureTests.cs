@@ -1,0 +1,150 @@
+using System.Xml.Linq;
+using SoftQRobotics.Envs.Arenas;
+using SoftQRobotics.Pipelines.Figures;
+
+namespace SoftQRobotics.Tests.Pipelines;
+
+/// <summary>Each figure command on tiny real run directories: well-formed SVG with its expected elements.</summary>
+public class FigureTests : IClassFixture<FigureTests.TinyRuns>
+{
+    private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
+    private readonly TinyRuns _runs;
+
+    public FigureTests(TinyRuns runs) => _runs = runs;
+
+    [Fact]
+    public void Multigoal_HasTrajectoriesGoalsAndQContours()
+    {
+        var doc = Figure("multigoal", _runs.Multigoal);
+        Assert.Equal(4, doc.Descendants(Svg + "g").Count(g => (string?)g.Attribute("class") == "panel"));     // trajectories + 3 Q panels
+        Assert.True(doc.Descendants(Svg + "path").Count(p => (string?)p.Attribute("class") == "contour") >= 4);
+        Assert.True(doc.Descendants(Svg + "circle").Count() >= 4 + 3 * 100);                                  // goals + sampled actions
+        Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value.Contains("Q((2.5, 2.5), a)"));
+    }
+
+    [Fact]
+    public void Swimmer_HasOneCurvePerSeed_AndTheFinishLine()
+    {
+        var doc = Figure("swimmer", _runs.SwimmerSql, _runs.SwimmerDdpg);
+        // per-seed panels (one series each) and the summary panel (one per seed)
+        Assert.Equal(4, Series(doc));
+        Assert.True(References(doc) >= 3);
+        Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value == "epoch");
+        Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value.Contains("finish line x = 1.5"));
+    }
+
+    [Fact]
+    public void Maze_HasOneCurvePerSeed_AndTheThreshold()
+    {
+        var doc = Figure("maze", _runs.MazeSql, _runs.MazeDdpg);
+        Assert.Equal(2, Series(doc));
+        Assert.Equal(1, References(doc));
+        Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value.Contains("upper-passage threshold 1.75 m"));
+    }
+
+    [Fact]
+    public void Finetune_HasOnePanelPerTask_AndOneCurvePerInitialisation()
+    {
+        var doc = Figure("finetune", _runs.FinetunedSql, _runs.HallwayDdpgScratch);
+        Assert.Equal(2, Series(doc));
+        Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value.Contains("MaxEnt (SQL) pretrained (n=1)"));
+        Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value.Contains("DDPG from scratch (n=1)"));
+    }
+
+    [Fact]
+    public void Pretrain_HasOnePanelPerRun_WithTraces()
+    {
+        var doc = Figure("pretrain", _runs.Pretrain);
+        Assert.Equal(2, Series(doc));     // one trace per evaluation episode
+        Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value.Contains("α = 0.1"));
+    }
+
+    [Fact]
+    public void FigureOfTheWrongTask_IsAClearError()
+    {
+        var (code, _, stderr) = TestPaths.RunCli("figure", "swimmer", _runs.MazeSql, "-o", Path.Combine(_runs.Root, "x.svg"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("figure 'swimmer' needs runs of swimmer-finish-line", stderr);
+        Assert.Contains("is a run of ant-maze", stderr);
+        Assert.False(File.Exists(Path.Combine(_runs.Root, "x.svg")));
+    }
+
+    [Fact]
+    public void MazeThreshold_IsTheBarrierTopPlusTheTorsoRadius()
+    {
+        // free space above the divider: the closest point to the goal (8, 0) sits on top of the barrier
+        // (y = 1.5) directly above the goal, one torso radius clear of it
+        var (distance, x, y) = MazeThreshold.Compute(ArenaTable.Load("ant-maze"), clearance: 0.25, step: 0.01);
+        Assert.Equal(1.75, distance, 2);
+        Assert.Equal((8.0, 1.75), (Math.Round(x, 2), Math.Round(y, 2)));
+        // a wider body: on top of the barrier at y = 2.0 beats the divider's corner, √(2.25² + 1²) ≈ 2.46
+        Assert.Equal(2.0, MazeThreshold.Compute(ArenaTable.Load("ant-maze"), clearance: 0.5, step: 0.01).Distance, 2);
+    }
+
+    private XDocument Figure(string name, params string[] runs)
+    {
+        string output = Path.Combine(_runs.Root, $"{name}-{Guid.NewGuid():N}.svg");
+        var (code, _, stderr) = TestPaths.RunCli(["figure", name, .. runs, "-o", output]);
+        Assert.True(code == 0, stderr);
+        return XDocument.Load(output);
+    }
+
+    private static int Series(XDocument doc) => doc.Descendants(Svg + "path").Count(p => (string?)p.Attribute("class") == "series");
+    private static int References(XDocument doc) => doc.Descendants(Svg + "line").Count(l => (string?)l.Attribute("class") == "reference");
+
+    /// <summary>Tiny trainings of every figure's task, made once for the class.</summary>
+    public sealed class TinyRuns : IDisposable
+    {
+        public string Root { get; } = TestPaths.ScratchDirectory();
+        public string Multigoal { get; }
+        public string SwimmerSql { get; }
+        public string SwimmerDdpg { get; }
+        public string MazeSql { get; }
+        public string MazeDdpg { get; }
+        public string Pretrain { get; }
+        public string FinetunedSql { get; }
+        public string HallwayDdpgScratch { get; }
+
+        public TinyRuns()
+        {
+            Multigoal = Train("multigoal", "sql", episodes: 4);
+            SwimmerSql = Train("swimmer-finish-line", "sql");
+            SwimmerDdpg = Train("swimmer-finish-line", "ddpg");
+            MazeSql = Train("ant-maze", "sql");
+            MazeDdpg = Train("ant-maze", "ddpg");
+            Pretrain = Train("ant-open", "sql");
+            FinetunedSql = Train("ant-hallway-wide", "sql", from: Pretrain);
+            HallwayDdpgScratch = Train("ant-hallway-wide", "ddpg");
+        }
+
+        private string Train(string task, string algorithm, int episodes = 2, string? from = null)
+        {
+            string name = $"{task}.{algorithm}{(from is null ? "" : ".finetune")}";
+            string config = Path.Combine(Root, name + ".yaml");
+            File.WriteAllText(config, $"""
+                task: {task}
+                algorithm: {algorithm}
+                epochs: 2
+                epoch_length: 60
+                min_pool_size: 64
+                finetune_min_pool_size: 64
+                replay_capacity: 1000
+                evaluation_episodes: {episodes}
+                hidden_sizes: [8, 8]
+                particles: 4
+                value_particles: 4
+                frozen_noise_start: 4
+                anneal_epochs: 2
+                """);
+            string run = Path.Combine(Root, name);
+            string[] args = from is null
+                ? ["train", "--config", config, "--run-dir", run]
+                : ["finetune", "--from", from, "--config", config, "--run-dir", run];
+            var (code, _, stderr) = TestPaths.RunCli(args);
+            if (code != 0) throw new InvalidOperationException($"tiny training {name} failed: {stderr}");
+            return run;
+        }
+
+        public void Dispose() => Directory.Delete(Root, recursive: true);
+    }
+}
