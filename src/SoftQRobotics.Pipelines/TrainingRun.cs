@@ -151,8 +151,9 @@ public sealed class TrainingRun : IDisposable
     private Dictionary<string, double> MetricsRow(EpochResult r)
     {
         var eval = r.Evaluation;
-        double Initial(EpisodeStatsRef e) => e.Trace.Length >= 2 ? e.Trace[0] : double.NaN;
-        var progressPerEpisode = eval.Select(e => e.Final.ComX - Initial(new EpisodeStatsRef(e.ComTrace))).ToArray();
+
+        // progress: centre-of-mass x at the last step minus at the first (the trace starts with the initial state)
+        var progressPerEpisode = eval.Select(e => e.Final.ComX - e.ComTrace[0]).ToArray();
         double minDistance = eval.Min(e => e.MinDistanceToGoal);
         if (!double.IsNaN(minDistance)) _minDistanceSoFar = Math.Min(_minDistanceSoFar, minDistance);
         return new Dictionary<string, double>
@@ -185,8 +186,6 @@ public sealed class TrainingRun : IDisposable
             ["wall_seconds"] = _wallSeconds,
         };
     }
-
-    private readonly record struct EpisodeStatsRef(float[] Trace);
 
     private void ApplyFinetuneSchedule()
     {
