@@ -159,7 +159,8 @@ public static class PaperFigures
         {
             var traces = run.LastTraces();
             double extent = Math.Max(2, traces.SelectMany(t => t).Max(p => Math.Max(Math.Abs(p.X), Math.Abs(p.Y))) * 1.05);
-            var chart = new SvgChart($"{run.Label}, α = {run.Config.Alpha.ToString(CultureInfo.InvariantCulture)}", "x", "y") { XRange = (-extent, extent), YRange = (-extent, extent) };
+            string title = run.Config.Algorithm == AlgorithmName.Sql ? $"{run.Label}, α = {run.Config.Alpha.ToString(CultureInfo.InvariantCulture)}" : run.Label;
+            var chart = new SvgChart(title, "x", "y") { XRange = (-extent, extent), YRange = (-extent, extent) };
             foreach (var path in traces) chart.Line("", run.Color, path.Select(p => p.X).ToArray(), path.Select(p => p.Y).ToArray(), 1.2);
             chart.Point(0, 0, "#000000", 4);
             panels.Add(chart);
