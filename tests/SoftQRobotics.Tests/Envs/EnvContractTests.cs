@@ -75,6 +75,25 @@ public class EnvContractTests
     }
 
     [Fact]
+    public void UnstablePhysics_EndsTheEpisode_AndSaysSoInInfo()
+    {
+        using var env = (MujocoEnv)TaskRegistry.Get("ant-maze").CreateEnv();
+        var obs = new float[125];
+        env.Reset(0, obs);
+        env.Step(new float[8], obs);
+
+        // a diverging state: MuJoCo flags it (and silently resets the data) during the next step
+        env.Data.Qvel[0] = 1e30;
+        var result = env.Step(new float[8], obs);
+        Assert.True(result.Info.Unstable);
+        Assert.True(result.Terminated);
+        Assert.False(result.Truncated);
+        Assert.Equal(0, result.Reward);
+        Assert.All(obs, v => Assert.True(float.IsFinite(v)));
+        Assert.Throws<InvalidOperationException>(() => env.Step(new float[8], obs));
+    }
+
+    [Fact]
     public void ActionsAreMappedLinearlyOntoCtrlRange()
     {
         var definition = TaskRegistry.Get("swimmer-finish-line");
