@@ -43,6 +43,16 @@ public static class AgentFactory
         };
     }
 
+    /// <summary>The agent a run's last checkpoint holds, with the checkpoint's tensors.</summary>
+    /// <exception cref="InvalidDataException">no checkpoint, or a corrupt one.</exception>
+    public static (IAgent Agent, Dictionary<string, float[]> Tensors) FromCheckpoint(RunDirectory run, RunConfig config)
+    {
+        var tensors = run.LoadCheckpoint();
+        var agent = Create(config);
+        agent.LoadState(tensors, run.CheckpointFile);
+        return (agent, tensors);
+    }
+
     /// <summary>The interaction loop for the config.</summary>
     public static OffPolicyTrainer CreateTrainer(RunConfig config, IAgent agent) =>
         new(TaskRegistry.Get(config.Task), agent, new TrainerSettings

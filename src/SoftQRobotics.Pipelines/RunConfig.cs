@@ -180,9 +180,6 @@ public sealed class RunConfig
         return text.ToString();
     }
 
-    /// <summary>A copy (configs are mutated by command-line overrides).</summary>
-    public RunConfig Clone() => Parse(ToYaml(), "(copy)");
-
     private static object Convert(YamlNode node, Type type, string key, string source)
     {
         InvalidDataException Wrong(string what) => new($"{source}: key '{key}' must be {what} (got {Describe(node)})");

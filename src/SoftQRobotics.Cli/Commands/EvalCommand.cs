@@ -46,10 +46,8 @@ internal static class EvalCommand
         var run = RunDirectory.Open(runPath);
         var config = run.LoadConfig();
         config.EvaluationEpisodes = Math.Max(config.EvaluationEpisodes, episodes);
-        var agent = AgentFactory.Create(config);
-        var tensors = run.LoadCheckpoint();
-        agent.LoadState(tensors, run.CheckpointFile);
-        int epoch = (int)Learning.Nn.BitPacking.ToInt64(Learning.Nn.ParameterFile.Take(tensors, "trainer_counters", 6, run.CheckpointFile))[1];
+        var (agent, tensors) = AgentFactory.FromCheckpoint(run, config);
+        int epoch = Learning.Training.OffPolicyTrainer.EpochOf(tensors, run.CheckpointFile);
         using var envs = new VectorEnv(TaskRegistry.Get(config.Task), episodes, autoReset: false);
         var stats = Evaluator.Run(envs, agent, seed, config.Discount);
         double mean = stats.Average(s => s.Return);

@@ -108,7 +108,7 @@ public sealed class SvgdKernel
         if (k == 1) return 0.1;
         var distances = _pairDistances.AsSpan(0, pairs);
         float upper = Select(distances, pairs / 2);
-        double median = pairs % 2 == 1 ? upper : 0.5 * (upper + Max(distances[..(pairs / 2)]));
+        double median = pairs % 2 == 1 ? upper : 0.5 * (upper + TensorPrimitives.Max(distances[..(pairs / 2)]));
         double h = Convention == KernelBandwidth.AuthorsCode ? 0.5 * median / Math.Log(k + 1) : median / (2 * Math.Log(k + 1));
         return Math.Max(h, 1e-3);
     }
@@ -138,6 +138,4 @@ public sealed class SvgdKernel
         }
         return values[n];
     }
-
-    private static float Max(ReadOnlySpan<float> values) => TensorPrimitives.Max(values);
 }

@@ -20,7 +20,6 @@ public static unsafe class OpenBlas
     ];
 
     private static readonly delegate* unmanaged[Cdecl]<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void> SgemmPtr;
-    private static readonly delegate* unmanaged[Cdecl]<int, void> SetThreadsPtr;
 
     static OpenBlas()
     {
@@ -40,14 +39,14 @@ public static unsafe class OpenBlas
             throw new DllNotFoundException("OpenBLAS was not found: install the Debian package libopenblas0-pthread (./softq installs it)");
         }
         SgemmPtr = (delegate* unmanaged[Cdecl]<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void>)NativeLibrary.GetExport(handle, "cblas_sgemm");
-        SetThreadsPtr = (delegate* unmanaged[Cdecl]<int, void>)NativeLibrary.GetExport(handle, "openblas_set_num_threads");
+        var setThreads = (delegate* unmanaged[Cdecl]<int, void>)NativeLibrary.GetExport(handle, "openblas_set_num_threads");
         var corename = (delegate* unmanaged[Cdecl]<byte*>)NativeLibrary.GetExport(handle, "openblas_get_corename");
         var config = (delegate* unmanaged[Cdecl]<byte*>)NativeLibrary.GetExport(handle, "openblas_get_config");
         CoreName = new string((sbyte*)corename());
         Config = new string((sbyte*)config());
 
         // the learner's matrices are small (64–3200 rows): one BLAS thread; the other core steps envs
-        SetThreadsPtr(1);
+        setThreads(1);
     }
 
     /// <summary>The kernel family OpenBLAS runs (e.g. "SkylakeX", "Haswell", "Prescott").</summary>
@@ -64,9 +63,6 @@ public static unsafe class OpenBlas
     /// training step to replay its exact mix of products). Not thread-safe; off by default.
     /// </summary>
     public static List<GemmShape>? Recorder { get; set; }
-
-    /// <summary>Sets OpenBLAS's thread count.</summary>
-    public static void SetThreads(int threads) => SetThreadsPtr(threads);
 
     /// <summary>
     /// C = α·op(A)·op(B) + β·C, row-major. op(A) is (m × k), op(B) is (k × n), C is (m × n).

@@ -164,6 +164,10 @@ public sealed class OffPolicyTrainer : IDisposable
         yield return ("replay_terminals", _replay.Terminals.Select(t => t ? 1f : 0f).ToArray());
     }
 
+    /// <summary>Epochs completed when the checkpoint <paramref name="tensors"/> was written.</summary>
+    public static int EpochOf(Dictionary<string, float[]> tensors, string source) =>
+        (int)BitPacking.ToInt64(ParameterFile.Take(tensors, "trainer_counters", 6, source))[1];
+
     /// <summary>
     /// Restores what <see cref="SaveState"/> wrote. The env starts a fresh episode (a MuJoCo state
     /// mid-episode is not checkpointed); without a saved replay pool, learning pauses until it

@@ -238,11 +238,6 @@ public static class PaperFigures
             return RunDirectory.ReadTraces(last);
         }
 
-        public IAgent LoadAgent()
-        {
-            var agent = AgentFactory.Create(Config);
-            agent.LoadState(Directory.LoadCheckpoint(), Directory.CheckpointFile);
-            return agent;
-        }
+        public IAgent LoadAgent() => AgentFactory.FromCheckpoint(Directory, Config).Agent;
     }
 }
