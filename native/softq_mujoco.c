@@ -214,6 +214,7 @@ double* sq_data_array(const mjModel* m, mjData* d, int which, int* rows, int* co
     case SQ_TIME: *rows = 1; *cols = 1; return &d->time;
     case SQ_QFRC_APPLIED: *rows = m->nv; *cols = 1; return d->qfrc_applied;
     case SQ_XFRC_APPLIED: *rows = m->nbody; *cols = 6; return d->xfrc_applied;
+    case SQ_QACC_WARMSTART: *rows = m->nv; *cols = 1; return d->qacc_warmstart;
     default: *rows = 0; *cols = 0; return NULL;
   }
 }
@@ -233,6 +234,7 @@ static int new_warnings(const mjData* d, const int* before) {
 }
 
 static void after_step(const mjModel* m, mjData* d, int flags) {
+  if (flags & SQ_AFTER_FORWARD) mj_forward(m, d);
   if (flags & SQ_AFTER_RNE_POST) mj_rnePostConstraint(m, d);
   if (flags & SQ_AFTER_SUBTREE_VEL) mj_subtreeVel(m, d);
 }
@@ -271,7 +273,7 @@ int sq_forward(const mjModel* m, mjData* d, int flags, char* error, int error_si
   tl_guard = &guard;
   if (setjmp(guard) == 0) {
     mj_forward(m, d);
-    after_step(m, d, flags);
+    after_step(m, d, flags & ~SQ_AFTER_FORWARD);
     result = new_warnings(d, before);
   } else {
     copy_message(error, error_size, tl_error);

@@ -10,7 +10,7 @@
 extern "C" {
 #endif
 
-#define SQ_ABI_VERSION 1
+#define SQ_ABI_VERSION 2
 #define SQ_EXPORT __attribute__((visibility("default")))
 
 typedef struct mjModel_ mjModel;
@@ -57,13 +57,17 @@ enum sqDataArray {
   SQ_TIME,            // (1 x 1)
   SQ_QFRC_APPLIED,    // (nv x 1)
   SQ_XFRC_APPLIED,    // (nbody x 6)
+  SQ_QACC_WARMSTART,  // (nv x 1)     the constraint solver's starting point (part of the state it depends on)
   SQ_NDATAARRAYS
 };
 
 // extra computations after stepping (sq_step flags)
 enum sqStepFlags {
   SQ_AFTER_RNE_POST = 1,      // mj_rnePostConstraint: fills cfrc_ext, cacc, cfrc_int
-  SQ_AFTER_SUBTREE_VEL = 2    // mj_subtreeVel: fills subtree_linvel, subtree_angmom
+  SQ_AFTER_SUBTREE_VEL = 2,   // mj_subtreeVel: fills subtree_linvel, subtree_angmom
+  SQ_AFTER_FORWARD = 4        // sq_step only: mj_forward at the state after the last substep first, so that
+                              // every derived quantity (xpos, subtree_com, contacts, cfrc_ext, ...) describes
+                              // that state; mj_step leaves them at the state before its integration
 };
 
 // versions: ABI of this shim, mjVERSION_HEADER it was compiled with, mj_version() loaded

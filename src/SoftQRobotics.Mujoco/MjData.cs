@@ -9,7 +9,7 @@ public sealed unsafe class MjData : IDisposable
 {
     private nint _handle;
     private readonly double* _qpos, _qvel, _qacc, _ctrl, _act, _xpos, _xquat, _xmat, _xipos;
-    private readonly double* _cfrcExt, _subtreeCom, _subtreeLinvel, _sensorData, _time, _qfrcApplied, _xfrcApplied;
+    private readonly double* _cfrcExt, _subtreeCom, _subtreeLinvel, _sensorData, _time, _qfrcApplied, _xfrcApplied, _qaccWarmstart;
 
     // preallocated so that stepping never allocates; holds MuJoCo's message on error
     internal readonly byte[] ErrorBuffer = new byte[NativeMethods.ErrorBufferSize];
@@ -45,6 +45,7 @@ public sealed unsafe class MjData : IDisposable
         _time = Array(NativeMethods.DataArray.Time);
         _qfrcApplied = Array(NativeMethods.DataArray.QfrcApplied);
         _xfrcApplied = Array(NativeMethods.DataArray.XfrcApplied);
+        _qaccWarmstart = Array(NativeMethods.DataArray.QaccWarmstart);
     }
 
     /// <summary>The model this data belongs to.</summary>
@@ -84,6 +85,8 @@ public sealed unsafe class MjData : IDisposable
     public Span<double> QfrcApplied => new(Checked(_qfrcApplied), Model.Nv);
     /// <summary>Applied Cartesian wrenches per body, (nbody × 6).</summary>
     public Span<double> XfrcApplied => new(Checked(_xfrcApplied), Model.NBody * 6);
+    /// <summary>The constraint solver's starting acceleration, (nv); with warm-starting on, the contact forces depend on it.</summary>
+    public Span<double> QaccWarmstart => new(Checked(_qaccWarmstart), Model.Nv);
 
     /// <summary>Position of body <paramref name="bodyId"/>, (3).</summary>
     public Span<double> BodyXpos(int bodyId) => Xpos.Slice(3 * bodyId, 3);

@@ -44,6 +44,14 @@ public enum MjAfterStep
 
     /// <summary>mj_subtreeVel: fills subtree_linvel (centre-of-mass velocities).</summary>
     SubtreeVelocities = 2,
+
+    /// <summary>
+    /// After <see cref="Mj.Step"/> only: mj_forward at the state after the last substep, before the other
+    /// flags, so that positions, contacts and forces describe that state (mj_step leaves them at the
+    /// state before its integration). Ignored by <see cref="Mj.Forward"/>, which does this anyway.
+    /// See docs/implementation-details.md, "Post-step readout".
+    /// </summary>
+    NewState = 4,
 }
 
 /// <summary>Where a joint's coordinates live in qpos and qvel.</summary>

@@ -9,6 +9,9 @@ public static class MujocoVersion
     /// <summary>The MuJoCo version these bindings are written for (mj_version() = 222 ⇔ 2.2.2).</summary>
     public const int Required = 222;
 
+    /// <summary>The native shim's ABI these bindings are written for (SQ_ABI_VERSION).</summary>
+    public const int ShimAbi = NativeMethods.ExpectedAbiVersion;
+
     private static readonly Lazy<(int Abi, int Header, int Library)> Versions = new(ReadAndCheck);
 
     /// <summary>mj_version() of the loaded libmujoco.</summary>

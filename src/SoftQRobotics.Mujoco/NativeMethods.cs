@@ -8,7 +8,7 @@ internal static unsafe partial class NativeMethods
     private const string Shim = "softq_mujoco";
 
     /// <summary>The ABI this assembly was written against (SQ_ABI_VERSION).</summary>
-    internal const int ExpectedAbiVersion = 1;
+    internal const int ExpectedAbiVersion = 2;
 
     /// <summary>Size of the error buffers handed to the shim.</summary>
     internal const int ErrorBufferSize = 1024;
@@ -72,6 +72,6 @@ internal static unsafe partial class NativeMethods
     internal enum DataArray
     {
         Qpos, Qvel, Qacc, Ctrl, Act, Xpos, Xquat, Xmat, Xipos, CfrcExt, SubtreeCom, SubtreeLinvel,
-        SensorData, Time, QfrcApplied, XfrcApplied,
+        SensorData, Time, QfrcApplied, XfrcApplied, QaccWarmstart,
     }
 }

@@ -64,5 +64,6 @@ public static class AgentFactory
             OuTheta = config.OuTheta,
             OuSigma = config.OuSigma,
             Discount = config.Discount,
+            RewardScale = config.RewardScale,
         }, config.BatchSize, config.Seed);
 }

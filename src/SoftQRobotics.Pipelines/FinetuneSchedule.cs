@@ -8,10 +8,16 @@ namespace SoftQRobotics.Pipelines;
 public static class FinetuneSchedule
 {
     /// <summary>α at epoch <paramref name="epoch"/>.</summary>
-    public static double Alpha(RunConfig config, int epoch)
+    public static double Alpha(RunConfig config, int epoch) => LogLinear(config.Alpha, config.FinalAlpha, config, epoch);
+
+    /// <summary>The reward scale at epoch <paramref name="epoch"/> (constant without <c>final_reward_scale</c>).</summary>
+    public static double RewardScale(RunConfig config, int epoch) =>
+        LogLinear(config.RewardScale, config.FinalRewardScale ?? config.RewardScale, config, epoch);
+
+    private static double LogLinear(double start, double end, RunConfig config, int epoch)
     {
         double progress = Math.Min(epoch, config.AnnealEpochs) / (double)config.AnnealEpochs;
-        return Math.Exp(Math.Log(config.Alpha) + (Math.Log(config.FinalAlpha) - Math.Log(config.Alpha)) * progress);
+        return Math.Exp(Math.Log(start) + (Math.Log(end) - Math.Log(start)) * progress);
     }
 
     /// <summary>K_ξ (and K) at epoch <paramref name="epoch"/>.</summary>

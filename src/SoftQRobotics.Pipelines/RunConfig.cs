@@ -51,8 +51,15 @@ public sealed class RunConfig
     public double OuTheta { get; set; } = 0.15;
     /// <summary>OU σ (0 disables exploration noise).</summary>
     public double OuSigma { get; set; } = 0.3;
-    /// <summary>SQL temperature α.</summary>
+    /// <summary>SQL temperature α (used by the soft value and the SVGD score).</summary>
     public double Alpha { get; set; } = 0.1;
+    /// <summary>
+    /// Rewards are multiplied by this before they enter the replay pool. The authors trained with
+    /// <c>reward_scale: 1/α, alpha: 1</c> (same fixed point as <c>alpha: α</c>, another path under
+    /// Adam; docs/implementation-details.md, "Temperature"). Evaluation returns and metrics stay in
+    /// the task's unscaled reward.
+    /// </summary>
+    public double RewardScale { get; set; } = 1;
     /// <summary>SQL: SVGD particles K.</summary>
     public int Particles { get; set; } = 32;
     /// <summary>SQL: uniform samples K_V of the soft value.</summary>
@@ -69,6 +76,8 @@ public sealed class RunConfig
     public int AnnealEpochs { get; set; } = 20;
     /// <summary>Fine-tuning: α reached after the annealing (log-linear from <see cref="Alpha"/>).</summary>
     public double FinalAlpha { get; set; } = 0.001;
+    /// <summary>Fine-tuning: reward scale reached after the annealing (log-linear from <see cref="RewardScale"/>); unset: kept constant.</summary>
+    public double? FinalRewardScale { get; set; }
     /// <summary>Fine-tuning: size of the frozen ξ set at the start (and K).</summary>
     public int FrozenNoiseStart { get; set; } = 32;
     /// <summary>Fine-tuning: size of the frozen ξ set after the annealing (linear).</summary>
@@ -140,6 +149,8 @@ public sealed class RunConfig
         Require(TargetUpdateInterval >= 1, "target_update_interval", "must be at least 1");
         Require(OuSigma >= 0 && OuTheta >= 0, "ou_sigma", "and ou_theta must be non-negative");
         Require(Alpha > 0, "alpha", "must be positive");
+        Require(RewardScale > 0, "reward_scale", "must be positive");
+        Require(FinalRewardScale is null or > 0, "final_reward_scale", "must be positive");
         Require(Particles >= 1, "particles", "must be at least 1");
         Require(ValueParticles >= 1, "value_particles", "must be at least 1");
         Require(CheckpointEvery >= 1, "checkpoint_every", "must be at least 1");
@@ -168,6 +179,7 @@ public sealed class RunConfig
             object? value = property.GetValue(this);
             string rendered = value switch
             {
+                null => "null",
                 int[] list => $"[{string.Join(", ", list)}]",
                 string s => $"\"{s.Replace("\"", "\\\"")}\"",
                 bool b => b ? "true" : "false",
@@ -190,6 +202,10 @@ public sealed class RunConfig
         }
         if (node is not YamlScalarNode scalar) throw Wrong(type == typeof(string) ? "text" : "a single value");
         string text = scalar.Value ?? "";
+        if (Nullable.GetUnderlyingType(type) is { } inner)
+        {
+            return text is "null" or "~" or "" ? null! : Convert(node, inner, key, source);
+        }
         if (type == typeof(string)) return text;
         if (type == typeof(int))
         {

@@ -26,6 +26,7 @@ public sealed class RunDirectory
         "env_steps_per_second", "gradient_steps_per_second", "training_episodes", "training_return",
         "final_com_x", "progress_min", "progress_max", "max_com_x", "min_com_x",
         "distance_to_goal", "min_distance_to_goal", "min_distance_so_far", "wall_seconds",
+        "reward_scale", "final_distance_min", "final_distance_so_far",
     ];
 
     public RunDirectory(string path) => Path = System.IO.Path.GetFullPath(path);
@@ -142,6 +143,22 @@ public sealed class RunDirectory
             }
         }
         WriteAtomically(System.IO.Path.Combine(EvaluationFolder, $"epoch_{epoch:D4}.csv"), text.ToString());
+    }
+
+    /// <summary>
+    /// Writes evaluation/episodes_NNNN.csv, one row per evaluation episode: its return (unscaled),
+    /// discounted return, length, final centre-of-mass x, and both distances to the goal: at the last
+    /// step (what the authors logged) and the smallest over the episode (NaN without a goal).
+    /// </summary>
+    public void WriteEvaluationEpisodes(int epoch, EpisodeStats[] episodes)
+    {
+        var text = new StringBuilder("episode,return,discounted_return,length,final_com_x,final_distance_to_goal,min_distance_to_goal\n");
+        for (int e = 0; e < episodes.Length; e++)
+        {
+            var s = episodes[e];
+            text.Append(CultureInfo.InvariantCulture, $"{e},{s.Return:R},{s.DiscountedReturn:R},{s.Length},{s.Final.ComX:R},{s.Final.DistanceToGoal:R},{s.MinDistanceToGoal:R}\n");
+        }
+        WriteAtomically(System.IO.Path.Combine(EvaluationFolder, $"episodes_{epoch:D4}.csv"), text.ToString());
     }
 
     /// <summary>Reads an evaluation trace file: per episode, the (x, y) points.</summary>

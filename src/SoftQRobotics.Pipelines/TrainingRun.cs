@@ -31,7 +31,7 @@ public sealed class TrainingRun : IDisposable
     private readonly IAgent _agent;
     private readonly OffPolicyTrainer _trainer;
     private readonly int _mode;
-    private double _minDistanceSoFar = double.PositiveInfinity;
+    private double _minDistanceSoFar = double.PositiveInfinity, _finalDistanceSoFar = double.PositiveInfinity;
     private double _wallSeconds;
 
     private TrainingRun(RunDirectory run, RunConfig config, IAgent agent, OffPolicyTrainer trainer, int mode)
@@ -103,7 +103,11 @@ public sealed class TrainingRun : IDisposable
 
         run.TruncateMetrics(trainer.Epoch);
         var rows = run.ReadMetrics();
-        if (rows.Count > 0) (training._minDistanceSoFar, training._wallSeconds) = (rows[^1]["min_distance_so_far"], rows[^1]["wall_seconds"]);
+        if (rows.Count > 0)
+        {
+            (training._minDistanceSoFar, training._wallSeconds) = (rows[^1]["min_distance_so_far"], rows[^1]["wall_seconds"]);
+            training._finalDistanceSoFar = rows[^1].GetValueOrDefault("final_distance_so_far", double.NaN);
+        }
         var info = run.ReadRunInfo();
         info["status"] = "running";
         info["resumed"] = (info["resumed"]?.GetValue<int>() ?? 0) + 1;
@@ -135,6 +139,7 @@ public sealed class TrainingRun : IDisposable
             var row = MetricsRow(result);
             _run.AppendMetrics(row);
             _run.WriteEvaluationTraces(result.Epoch, result.Evaluation);
+            _run.WriteEvaluationEpisodes(result.Epoch, result.Evaluation);
             sinceCheckpoint = true;
             if (result.Epoch % _config.CheckpointEvery == 0)
             {
@@ -156,6 +161,10 @@ public sealed class TrainingRun : IDisposable
         var progressPerEpisode = eval.Select(e => e.Final.ComX - e.ComTrace[0]).ToArray();
         double minDistance = eval.Min(e => e.MinDistanceToGoal);
         if (!double.IsNaN(minDistance)) _minDistanceSoFar = Math.Min(_minDistanceSoFar, minDistance);
+
+        // the authors' Fig. 3b statistic: the smallest final distance over the episodes, as a running minimum over epochs
+        double finalDistance = eval.Min(e => e.Final.DistanceToGoal);
+        if (!double.IsNaN(finalDistance)) _finalDistanceSoFar = double.IsNaN(_finalDistanceSoFar) ? finalDistance : Math.Min(_finalDistanceSoFar, finalDistance);
         return new Dictionary<string, double>
         {
             ["epoch"] = r.Epoch,
@@ -170,6 +179,7 @@ public sealed class TrainingRun : IDisposable
             ["policy_loss"] = r.MeanPolicyLoss,
             ["mean_q"] = r.MeanQ,
             ["alpha"] = _agent is SoftQLearning sql ? sql.Alpha : double.NaN,
+            ["reward_scale"] = _trainer.RewardScale,
             ["particles"] = _agent is SoftQLearning sqlK ? sqlK.Particles : double.NaN,
             ["env_steps_per_second"] = r.EnvStepsPerSecond,
             ["gradient_steps_per_second"] = r.GradientStepsPerSecond,
@@ -184,12 +194,15 @@ public sealed class TrainingRun : IDisposable
             ["min_distance_to_goal"] = minDistance,
             ["min_distance_so_far"] = double.IsPositiveInfinity(_minDistanceSoFar) ? double.NaN : _minDistanceSoFar,
             ["wall_seconds"] = _wallSeconds,
+            ["final_distance_min"] = finalDistance,
+            ["final_distance_so_far"] = double.IsPositiveInfinity(_finalDistanceSoFar) ? double.NaN : _finalDistanceSoFar,
         };
     }
 
     private void ApplyFinetuneSchedule()
     {
         _trainer.MinPoolSize = _config.FinetuneMinPoolSize;
+        _trainer.RewardScale = FinetuneSchedule.RewardScale(_config, _trainer.Epoch);
         if (_agent is not SoftQLearning sql) return;
         int epoch = _trainer.Epoch;
         int k = FinetuneSchedule.FrozenNoise(_config, epoch);

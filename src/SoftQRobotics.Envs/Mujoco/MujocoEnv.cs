@@ -84,7 +84,8 @@ public sealed class MujocoEnv : IEnv
             ctrl[i] = _ctrlCentre[i] + _ctrlHalfRange[i] * a;
         }
 
-        var warnings = Mj.Step(_model, _data, _frameSkip, _task.AfterStep);
+        // read everything at the state after the step (docs/implementation-details.md, "Post-step readout")
+        var warnings = Mj.Step(_model, _data, _frameSkip, _task.AfterStep | MjAfterStep.NewState);
         _step++;
 
         // MuJoCo silently reset a diverging state: the transition is meaningless, end the episode

@@ -26,6 +26,8 @@ public sealed record TrainerSettings
     public double Discount { get; init; } = 0.99;
     /// <summary>Gradient steps per env step.</summary>
     public int UpdatesPerStep { get; init; } = 1;
+    /// <summary>Rewards are multiplied by this when they enter the replay pool (the authors' temperature form).</summary>
+    public double RewardScale { get; init; } = 1;
 }
 
 /// <summary>What one epoch did.</summary>
@@ -77,6 +79,7 @@ public sealed class OffPolicyTrainer : IDisposable
         _rng = new Rng((ulong)seed ^ 0x5EEDUL);
         _observation = new float[spec.ObservationSize];
         MinPoolSize = settings.MinPoolSize;
+        RewardScale = settings.RewardScale;
         _env.Reset(seed);
     }
 
@@ -89,6 +92,9 @@ public sealed class OffPolicyTrainer : IDisposable
 
     /// <summary>Transitions required before gradient steps start (fine-tuning raises it).</summary>
     public int MinPoolSize { get; set; }
+
+    /// <summary>Factor applied to rewards as they enter the pool (fine-tuning anneals it); returns stay unscaled.</summary>
+    public double RewardScale { get; set; }
 
     /// <summary>Env steps already taken in the running epoch.</summary>
     public int StepInEpoch => _stepInEpoch;
@@ -115,10 +121,10 @@ public sealed class OffPolicyTrainer : IDisposable
             EnvSteps++;
             _stepInEpoch++;
 
-            // store (s, a, r, s′, terminal); after an episode ends s′ is its final observation, not the reset one
+            // store (s, a, scale·r, s′, terminal); after an episode ends s′ is its final observation, not the reset one
             bool done = _env.Terminated[0] || _env.Truncated[0];
             var next = done ? _env.FinalObservations.AsSpan(0, obsDim) : _env.Observations.AsSpan(0, obsDim);
-            _replay.Add(_observation, _env.Actions, (float)_env.Rewards[0], next, _env.Terminated[0]);
+            _replay.Add(_observation, _env.Actions, (float)(RewardScale * _env.Rewards[0]), next, _env.Terminated[0]);
             _trainingReturn += _env.Rewards[0];
             if (done)
             {

@@ -64,3 +64,28 @@ public class AgentTrainingTests(ITestOutputHelper output)
         return reached;
     }
 }
+
+/// <summary>The reward scale acts on what enters the replay pool only.</summary>
+public class RewardScaleTests
+{
+    [Fact]
+    public void RewardScale_MultipliesPooledRewards_AndLeavesReturnsUnscaled()
+    {
+        // no learning (min pool above the epoch), same seeds: both trainers take the same actions
+        (float[] Rewards, double TrainingReturn, double EvaluationReturn) Collect(double scale)
+        {
+            var agent = new SoftQLearning(2, 2, new SqlSettings { HiddenSizes = [16], Particles = 4, ValueParticles = 4 }, seed: 3);
+            using var trainer = new OffPolicyTrainer(TaskRegistry.Get("multigoal"), agent,
+                new TrainerSettings { EpochLength = 200, MinPoolSize = 10_000, ReplayCapacity = 10_000, EvaluationEpisodes = 4, RewardScale = scale }, batchSize: 64, seed: 3);
+            var result = trainer.RunEpoch()!;
+            return (trainer.Replay.Rewards[..trainer.Replay.Count], result.MeanTrainingReturn, result.AverageReturn);
+        }
+        var plain = Collect(1);
+        var scaled = Collect(10);
+        Assert.Equal(200, plain.Rewards.Length);
+        Assert.Contains(plain.Rewards, r => r > 0.05f);
+        for (int i = 0; i < plain.Rewards.Length; i++) Assert.Equal(10 * plain.Rewards[i], scaled.Rewards[i], 10 * plain.Rewards[i] * 1e-6f + 1e-7f);
+        Assert.Equal(plain.TrainingReturn, scaled.TrainingReturn);
+        Assert.Equal(plain.EvaluationReturn, scaled.EvaluationReturn);
+    }
+}

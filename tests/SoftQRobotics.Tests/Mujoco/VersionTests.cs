@@ -16,7 +16,7 @@ public class VersionTests
     [Fact]
     public void Check_HeaderLibraryMismatch_IsAClearError()
     {
-        var e = Assert.Throws<MujocoVersionException>(() => MujocoVersion.Check(1, 222, 310));
+        var e = Assert.Throws<MujocoVersionException>(() => MujocoVersion.Check(MujocoVersion.ShimAbi, 222, 310));
         Assert.Contains("2.2.2", e.Message);
         Assert.Contains("3.1.0", e.Message);
     }
@@ -24,7 +24,7 @@ public class VersionTests
     [Fact]
     public void Check_WrongMujocoVersion_IsAClearError()
     {
-        var e = Assert.Throws<MujocoVersionException>(() => MujocoVersion.Check(1, 231, 231));
+        var e = Assert.Throws<MujocoVersionException>(() => MujocoVersion.Check(MujocoVersion.ShimAbi, 231, 231));
         Assert.Contains("needs MuJoCo 2.2.2", e.Message);
     }
 
