@@ -7,6 +7,7 @@
 // reset afterwards because its stack pointer is left mid-step. An error outside any guard cannot
 // return safely, so it aborts with the message instead of exiting silently.
 #include "softq_mujoco.h"
+#include "softq_internal.h"
 
 #include <mujoco/mujoco.h>
 #include <pthread.h>
@@ -15,16 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SQ_MESSAGE_SIZE 1024
-
-static _Thread_local jmp_buf* tl_guard = NULL;
-static _Thread_local char tl_error[SQ_MESSAGE_SIZE];
+_Thread_local jmp_buf* tl_guard = NULL;
+_Thread_local char tl_error[SQ_MESSAGE_SIZE];
 static _Thread_local char tl_warning[SQ_MESSAGE_SIZE];
 
 // the XML compiler swaps the global handlers while it runs, so loads are serialised
 static pthread_mutex_t load_mutex = PTHREAD_MUTEX_INITIALIZER;
 
-static void copy_message(char* dst, int dst_size, const char* src) {
+void copy_message(char* dst, int dst_size, const char* src) {
   if (dst && dst_size > 0) {
     strncpy(dst, src, (size_t)dst_size - 1);
     dst[dst_size - 1] = '\0';
@@ -139,6 +138,7 @@ int sq_model_size(const mjModel* m, int which) {
 }
 
 double sq_model_timestep(const mjModel* m) { return m->opt.timestep; }
+double sq_model_free_camera_fovy(const mjModel* m) { return m->vis.global.fovy; }
 
 const void* sq_model_array(const mjModel* m, int which, int* rows, int* cols) {
   switch (which) {

@@ -87,6 +87,7 @@ SQ_EXPORT void sq_model_free(mjModel* m);
 // model queries
 SQ_EXPORT int sq_model_size(const mjModel* m, int which);
 SQ_EXPORT double sq_model_timestep(const mjModel* m);
+SQ_EXPORT double sq_model_free_camera_fovy(const mjModel* m);   // vis.global.fovy, degrees
 SQ_EXPORT const void* sq_model_array(const mjModel* m, int which, int* rows, int* cols);
 SQ_EXPORT int sq_name2id(const mjModel* m, int objtype, const char* name);
 SQ_EXPORT const char* sq_id2name(const mjModel* m, int objtype, int id);
@@ -106,6 +107,29 @@ SQ_EXPORT int sq_step(const mjModel* m, mjData* d, int nstep, int flags,
 
 // last warning text seen on this thread (empty if none); for diagnostics
 SQ_EXPORT const char* sq_last_warning(void);
+
+//---------------------------------- offscreen rendering (softq_render.c) -----------------------------
+// One renderer = one EGL context (Mesa's surfaceless platform, software rasteriser when there is no
+// GPU) + MuJoCo's scene and GL context with an offscreen buffer of exactly width x height. A renderer
+// is current on one thread at a time: use it only from the thread that made it.
+typedef struct sqRenderer_ sqRenderer;
+
+// camera kinds (sq_render camera_type)
+enum sqCameraType {
+  SQ_CAMERA_FREE = 0,      // looks at lookat from distance, azimuth, elevation (degrees)
+  SQ_CAMERA_TRACKING = 1   // like FREE, but lookat follows body track_body's subtree centre of mass
+};
+
+// creates a renderer for m (NULL on failure: the reason in error); width, height >= 1
+SQ_EXPORT sqRenderer* sq_renderer_make(const mjModel* m, int width, int height, char* error, int error_size);
+SQ_EXPORT void sq_renderer_free(sqRenderer* r);
+// the GL vendor/renderer strings of the context ("Mesa", "llvmpipe (LLVM ...)")
+SQ_EXPORT const char* sq_renderer_gl_info(const sqRenderer* r);
+// renders d (positions must be current: after mj_forward or a post-step readout) into rgb,
+// (height x width x 3) bytes, top row first; 0 on success, -1 on an error (message in error)
+SQ_EXPORT int sq_render(sqRenderer* r, const mjModel* m, mjData* d, int camera_type, int track_body,
+                        const double* lookat, double distance, double azimuth, double elevation,
+                        unsigned char* rgb, char* error, int error_size);
 
 // raises a MuJoCo error through mju_error inside the guard (tests the handler path)
 SQ_EXPORT int sq_debug_raise_error(const char* message, char* error, int error_size);

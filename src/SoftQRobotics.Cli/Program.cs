@@ -7,6 +7,7 @@ root.Subcommands.Add(TrainCommand.Finetune());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(PlotCommand.Create());
 root.Subcommands.Add(FigureCommand.Create());
+root.Subcommands.Add(RenderCommand.Create());
 root.Subcommands.Add(SweepCommand.Create());
 root.Subcommands.Add(SimulateCommand.Create());
 root.Subcommands.Add(TasksCommand.Create());

@@ -51,6 +51,8 @@ public sealed unsafe class MjModel : IDisposable
     public int NSensorData { get; }
     /// <summary>Simulation timestep in seconds (opt.timestep).</summary>
     public double Timestep { get; }
+    /// <summary>Vertical field of view of the free and tracking cameras, degrees (vis.global.fovy).</summary>
+    public double FreeCameraFovy => NativeMethods.sq_model_free_camera_fovy(Handle);
 
     internal nint Handle => _handle != 0 ? _handle : throw new ObjectDisposedException(nameof(MjModel));
 

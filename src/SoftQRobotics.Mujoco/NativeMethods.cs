@@ -47,6 +47,14 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Shim)] internal static partial int sq_step(nint model, nint data, int nstep, MjAfterStep flags, byte* error, int errorSize);
     [LibraryImport(Shim)] internal static partial byte* sq_last_warning();
 
+    [LibraryImport(Shim)] internal static partial double sq_model_free_camera_fovy(nint model);
+    [LibraryImport(Shim)] internal static partial nint sq_renderer_make(nint model, int width, int height, byte* error, int errorSize);
+    [LibraryImport(Shim)] internal static partial void sq_renderer_free(nint renderer);
+    [LibraryImport(Shim)] internal static partial byte* sq_renderer_gl_info(nint renderer);
+    [LibraryImport(Shim)]
+    internal static partial int sq_render(nint renderer, nint model, nint data, MjCameraType cameraType, int trackBody,
+        double* lookat, double distance, double azimuth, double elevation, byte* rgb, byte* error, int errorSize);
+
     [LibraryImport(Shim, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int sq_debug_raise_error(string message, byte* error, int errorSize);
 

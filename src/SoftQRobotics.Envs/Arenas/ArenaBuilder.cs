@@ -23,7 +23,7 @@ public static class ArenaBuilder
                 new XAttribute("size", Format(0.5 * (w.X1 - w.X0), 0.5 * (w.Y1 - w.Y0), 0.5 * h)),
                 new XAttribute("contype", "1"),
                 new XAttribute("conaffinity", "1"),
-                new XAttribute("rgba", "0.45 0.45 0.5 1")));
+                new XAttribute("rgba", "0.62 0.6 0.55 1")));
         }
 
         // the goal is a marker only: it never collides

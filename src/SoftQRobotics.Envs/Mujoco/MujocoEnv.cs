@@ -45,6 +45,9 @@ public sealed class MujocoEnv : IEnv
     /// <inheritdoc/>
     public EnvSpec Spec => _task.Spec;
 
+    /// <summary>The task logic this env runs (observation, reward, arena).</summary>
+    public MujocoTask Task => _task;
+
     /// <summary>Physics steps per env step (the model's frame_skip numeric, else 1).</summary>
     public int FrameSkip => _frameSkip;
 

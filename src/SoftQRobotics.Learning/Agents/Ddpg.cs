@@ -122,6 +122,9 @@ public sealed class Ddpg : IAgent
     public void Act(ReadOnlySpan<float> observations, Span<float> actions, int count) =>
         _mu.Forward(observations, count).CopyTo(actions);
 
+    /// <inheritdoc/>
+    public void ActDeterministic(ReadOnlySpan<float> observations, Span<float> actions, int count) => Act(observations, actions, count);
+
     private void CopyTargets()
     {
         _qTarget.CopyParametersFrom(_q);

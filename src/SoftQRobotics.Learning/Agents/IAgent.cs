@@ -16,6 +16,14 @@ public interface IAgent : IBatchPolicy
     /// <summary>"sql" or "ddpg".</summary>
     string Algorithm { get; }
 
+    /// <summary>
+    /// The policy without its randomness, one action row per observation row: SQL's sampling network
+    /// at ξ = 0, DDPG's actor (which is deterministic anyway).
+    /// </summary>
+    /// <param name="observations">(count × obsDim)</param>
+    /// <param name="actions">destination, (count × actDim), in [−1, 1]</param>
+    void ActDeterministic(ReadOnlySpan<float> observations, Span<float> actions, int count);
+
     /// <summary>Gradient steps taken.</summary>
     long Updates { get; }
 

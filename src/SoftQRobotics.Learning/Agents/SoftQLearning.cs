@@ -139,6 +139,9 @@ public sealed class SoftQLearning : IAgent
     /// <summary>a = tanh(f^φ(s, ξ)), a fresh ξ per row (or a frozen member); exploration noise is the caller's.</summary>
     public void Act(ReadOnlySpan<float> observations, Span<float> actions, int count) => _sampler.Act(observations, actions, count, _rng);
 
+    /// <inheritdoc/>
+    public void ActDeterministic(ReadOnlySpan<float> observations, Span<float> actions, int count) => _sampler.ActAtZeroNoise(observations, actions, count);
+
     /// <summary>V(s′) = max over K_ξ draws of Q̄(s′, tanh f^φ̄(s′, ξ)), ξ from the target's frozen set.</summary>
     private void HardMaxValue(ReadOnlySpan<float> nextObservations, Span<float> V)
     {

@@ -73,6 +73,19 @@ public sealed class SteinSampler
         for (int i = 0; i < count * _actDim; i++) actions[i] = MathF.Tanh(u[i]);
     }
 
+    /// <summary>Actions tanh f^φ(s, 0), one per observation row (the noise-free action), (count × actDim).</summary>
+    public void ActAtZeroNoise(ReadOnlySpan<float> observations, Span<float> actions, int count)
+    {
+        int width = _obsDim + _actDim;
+        for (int i = 0; i < count; i++)
+        {
+            observations.Slice(i * _obsDim, _obsDim).CopyTo(_inputs.AsSpan(i * width, _obsDim));
+            _inputs.AsSpan(i * width + _obsDim, _actDim).Clear();
+        }
+        var u = _f.Forward(_inputs, count);
+        for (int i = 0; i < count * _actDim; i++) actions[i] = MathF.Tanh(u[i]);
+    }
+
     /// <summary>
     /// Draws K particles per state, u_ij = f^φ(s_i, ξ_ij), and returns the rows [s_i, tanh u_ij],
     /// (N·K × obs+act), on which the caller evaluates ∂Q/∂a for <see cref="Ascend"/>.
