@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text;
 using SoftQRobotics.Envs;
+using SoftQRobotics.Envs.Rendering;
 using SoftQRobotics.Learning.Agents;
 using YamlDotNet.RepresentationModel;
 
@@ -68,6 +69,14 @@ public sealed class RunConfig
     public KernelBandwidth KernelBandwidth { get; set; } = KernelBandwidth.AuthorsCode;
     /// <summary>Checkpoint every this many epochs (and at the end and on Ctrl-C).</summary>
     public int CheckpointEvery { get; set; } = 1;
+    /// <summary>Every this many epochs, render one evaluation episode to videos/epoch_NNNN.mp4 (.gif without ffmpeg); 0: never.</summary>
+    public int VideoEvery { get; set; }
+    /// <summary>Camera of the training videos: track (follows the torso) or top (the whole arena).</summary>
+    public CameraView VideoCamera { get; set; } = CameraView.Track;
+    /// <summary>Width of the training videos in pixels.</summary>
+    public int VideoWidth { get; set; } = 480;
+    /// <summary>Height of the training videos in pixels.</summary>
+    public int VideoHeight { get; set; } = 360;
     /// <summary>Store the replay pool in checkpoints (exact resume; large for big pools).</summary>
     public bool SaveReplayBuffer { get; set; }
     /// <summary>Fine-tuning: transitions collected before learning starts.</summary>
@@ -154,6 +163,9 @@ public sealed class RunConfig
         Require(Particles >= 1, "particles", "must be at least 1");
         Require(ValueParticles >= 1, "value_particles", "must be at least 1");
         Require(CheckpointEvery >= 1, "checkpoint_every", "must be at least 1");
+        Require(VideoEvery >= 0, "video_every", "must be 0 (off) or a positive number of epochs");
+        Require(VideoWidth is >= 1 and <= 8192 && VideoHeight is >= 1 and <= 8192, "video_width", "and video_height must be between 1 and 8192");
+        Require(VideoEvery == 0 || TaskRegistry.Get(Task).Model is not null, "video_every", $"needs a MuJoCo task ('{Task}' has nothing to render)");
         Require(FinetuneMinPoolSize >= BatchSize, "finetune_min_pool_size", "must be at least batch_size");
         Require(AnnealEpochs >= 1, "anneal_epochs", "must be at least 1");
         Require(FinalAlpha > 0, "final_alpha", "must be positive");

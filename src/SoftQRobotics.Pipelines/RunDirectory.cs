@@ -38,6 +38,8 @@ public sealed class RunDirectory
     public string MetricsFile => System.IO.Path.Combine(Path, "metrics.csv");
     public string CheckpointFile => System.IO.Path.Combine(Path, "checkpoints", "latest.bin");
     public string EvaluationFolder => System.IO.Path.Combine(Path, "evaluation");
+    /// <summary>videos/: evaluation episodes rendered during training (config key video_every).</summary>
+    public string VideosFolder => System.IO.Path.Combine(Path, "videos");
 
     /// <summary>A new run folder: runs/NAME__seedS__TIME unless <paramref name="explicitPath"/> is given (which must be empty or absent).</summary>
     public static RunDirectory Create(string? explicitPath, string name, int seed)

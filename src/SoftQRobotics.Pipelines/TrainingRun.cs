@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using SoftQRobotics.Learning.Agents;
 using SoftQRobotics.Learning.Nn;
 using SoftQRobotics.Learning.Training;
+using SoftQRobotics.Pipelines.Video;
 
 namespace SoftQRobotics.Pipelines;
 
@@ -140,6 +141,7 @@ public sealed class TrainingRun : IDisposable
             _run.AppendMetrics(row);
             _run.WriteEvaluationTraces(result.Epoch, result.Evaluation);
             _run.WriteEvaluationEpisodes(result.Epoch, result.Evaluation);
+            if (_config.VideoEvery > 0 && result.Epoch % _config.VideoEvery == 0) RecordVideo(result.Epoch);
             sinceCheckpoint = true;
             if (result.Epoch % _config.CheckpointEvery == 0)
             {
@@ -197,6 +199,16 @@ public sealed class TrainingRun : IDisposable
             ["final_distance_min"] = finalDistance,
             ["final_distance_so_far"] = double.IsPositiveInfinity(_finalDistanceSoFar) ? double.NaN : _finalDistanceSoFar,
         };
+    }
+
+    /// <summary>One evaluation episode (stochastic policy, no exploration noise) rendered to videos/epoch_NNNN.mp4, or .gif without ffmpeg.</summary>
+    private void RecordVideo(int epoch)
+    {
+        System.IO.Directory.CreateDirectory(_run.VideosFolder);
+        string extension = FfmpegVideoWriter.IsAvailable() ? ".mp4" : ".gif";
+        string file = System.IO.Path.Combine(_run.VideosFolder, $"epoch_{epoch:D4}{extension}");
+        EpisodeRenderer.Render(Envs.TaskRegistry.Get(_config.Task), _agent,
+            new RenderRequest(1, _config.VideoCamera, _config.VideoWidth, _config.VideoHeight, _config.Seed + 1_000_000 + epoch, file));
     }
 
     private void ApplyFinetuneSchedule()

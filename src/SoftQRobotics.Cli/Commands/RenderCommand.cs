@@ -25,19 +25,20 @@ internal static class RenderCommand
         var width = new Option<int>("--width") { Description = "image width in pixels", DefaultValueFactory = _ => 640 };
         var height = new Option<int>("--height") { Description = "image height in pixels", DefaultValueFactory = _ => 480 };
         var deterministic = new Option<bool>("--deterministic") { Description = "noise-free policy (SQL: ξ = 0); default: the stochastic policy as evaluated" };
+        var maxSteps = new Option<int?>("--max-steps") { Description = "steps per episode at most (default: the whole episode)" };
         var seed = new Option<int>("--seed") { Description = "seed of the env (episode i starts with seed + i) and of the random policy", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--output", "-o") { Description = "output file: .mp4 (needs ffmpeg), .gif (animated) or .png (contact sheet)", Required = true };
         var json = new Option<bool>("--json") { Description = "print a JSON summary (frames, fps, seconds, ...)" };
         var command = new Command("render", "Render episodes of a run's policy, or of a random/zero policy on a task, to .mp4, .gif or a .png contact sheet.")
         {
-            run, task, policy, episodes, camera, width, height, deterministic, seed, output, json,
+            run, task, policy, episodes, camera, width, height, deterministic, maxSteps, seed, output, json,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             string? runDir = parse.GetValue(run), taskName = parse.GetValue(task);
             if ((runDir is null) == (taskName is null)) throw new ArgumentException("give either a run directory or --task NAME");
             var request = new RenderRequest(parse.GetValue(episodes), TaskCameras.Parse(parse.GetRequiredValue(camera)),
-                parse.GetValue(width), parse.GetValue(height), parse.GetValue(seed), parse.GetRequiredValue(output));
+                parse.GetValue(width), parse.GetValue(height), parse.GetValue(seed), parse.GetRequiredValue(output), parse.GetValue(maxSteps));
             request.Validate();
             var (definition, actor) = runDir is not null
                 ? FromRun(runDir, parse.GetValue(deterministic))

@@ -8,13 +8,15 @@ using SoftQRobotics.Mujoco;
 namespace SoftQRobotics.Pipelines.Video;
 
 /// <summary>What to render: episodes, camera, image size, env seed (episode i starts with seed + i) and the output file.</summary>
-public sealed record RenderRequest(int Episodes, CameraView Camera, int Width, int Height, int Seed, string Output)
+/// <param name="MaxSteps">steps per episode at most (null: the whole episode, up to the task's horizon)</param>
+public sealed record RenderRequest(int Episodes, CameraView Camera, int Width, int Height, int Seed, string Output, int? MaxSteps = null)
 {
     /// <summary>Checks the request before any work is done.</summary>
     /// <exception cref="ArgumentException">a count or size out of range, or an unknown file extension.</exception>
     public void Validate()
     {
         if (Episodes < 1) throw new ArgumentException("--episodes must be at least 1");
+        if (MaxSteps < 1) throw new ArgumentException("--max-steps must be at least 1");
         if (Width is < 1 or > 8192 || Height is < 1 or > 8192) throw new ArgumentException($"the image size must be between 1 and 8192 pixels per side (got {Width} × {Height})");
         if (!VideoFile.Extensions.Contains(Path.GetExtension(Output).ToLowerInvariant()))
         {
@@ -59,7 +61,8 @@ public static class EpisodeRenderer
         var spec = env.Spec;
         using var renderer = new MjRenderer(env.Data.Model, request.Width, request.Height);
         var camera = TaskCameras.For(env, request.Camera, request.Width, request.Height);
-        int expected = request.Episodes * (spec.Horizon + 1);
+        int steps = Math.Min(spec.Horizon, request.MaxSteps ?? spec.Horizon);
+        int expected = request.Episodes * (steps + 1);
         double fps = 1 / spec.StepSeconds;
         using var sink = VideoFile.Create(request.Output, request.Width, request.Height, fps, expected);
         var frame = new byte[request.Width * request.Height * 3];
@@ -70,14 +73,15 @@ public static class EpisodeRenderer
         {
             renderer.Render(env.Data, camera, frame);
             sink.Add(frame);
-            progress?.Invoke(++frames, expected);
+            frames++;
+            progress?.Invoke(frames, expected);
         }
 
         for (int episode = 0; episode < request.Episodes; episode++)
         {
             env.Reset(request.Seed + episode, observation);
             Shoot();
-            while (true)
+            for (int t = 0; t < steps; t++)
             {
                 policy.Act(observation, action, 1);
                 var step = env.Step(action, observation);

@@ -167,6 +167,45 @@ public class PipelineEndToEndTests
         Directory.Delete(dir, true);
     }
 
+    [Fact]
+    public void VideoEvery_WritesAnEvaluationEpisodeVideo_OnlyOnItsEpochs_AndPerEpisodeDistances()
+    {
+        string dir = TestPaths.ScratchDirectory();
+        string config = WriteConfig(dir, """
+            task: ant-maze
+            algorithm: ddpg
+            epochs: 2
+            epoch_length: 50
+            min_pool_size: 64
+            replay_capacity: 1000
+            evaluation_episodes: 2
+            hidden_sizes: [8]
+            video_every: 2
+            video_camera: top
+            video_width: 64
+            video_height: 48
+            """, "video.yaml");
+        string run = Path.Combine(dir, "run");
+        var (code, _, stderr) = TestPaths.RunCli("train", "--config", config, "--run-dir", run);
+        Assert.True(code == 0, stderr);
+        var videos = Directory.GetFiles(Path.Combine(run, "videos")).Select(f => Path.GetFileName(f)).ToArray();
+        Assert.Equal(["epoch_0002.mp4"], videos);
+        var (width, height, frames) = Rendering.Ffmpeg.Probe(Path.Combine(run, "videos", "epoch_0002.mp4"));
+        Assert.Equal((64, 48), (width, height));
+        Assert.InRange(frames, 2, 501);
+
+        // per evaluation episode: final and minimum distance to the goal; metrics carry the authors' Fig. 3b statistic
+        var episodes = File.ReadAllLines(Path.Combine(run, "evaluation", "episodes_0002.csv"));
+        Assert.Equal("episode,return,discounted_return,length,final_com_x,final_distance_to_goal,min_distance_to_goal", episodes[0]);
+        var cells = episodes.Skip(1).Select(l => l.Split(',').Select(c => double.Parse(c, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToArray();
+        Assert.Equal(2, cells.Length);
+        Assert.All(cells, c => Assert.True(c[6] <= c[5] && c[5] > 5, $"min {c[6]} ≤ final {c[5]}, near the start 8 m away"));
+        var rows = Metrics(run);
+        Assert.Equal(cells.Min(c => c[5]), rows[^1]["final_distance_min"], 9);
+        Assert.Equal(Math.Min(rows[0]["final_distance_min"], rows[1]["final_distance_min"]), rows[1]["final_distance_so_far"], 9);
+        Directory.Delete(dir, true);
+    }
+
     private static (string Dir, string Run) TrainTiny(int epochs = 3)
     {
         string dir = TestPaths.ScratchDirectory();
