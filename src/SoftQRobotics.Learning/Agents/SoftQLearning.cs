@@ -7,7 +7,8 @@ namespace SoftQRobotics.Learning.Agents;
 /// <summary>
 /// Soft Q-learning (Haarnoja et al., 2017, Algorithm 1): a soft Q-function Q(s, a) on s ⧺ a, its
 /// soft value by uniform importance sampling, and an amortized SVGD sampling network f^φ(s, ξ)
-/// (<see cref="SteinSampler"/>). α is a temperature: rewards are used unscaled.
+/// (<see cref="SteinSampler"/>). α is the temperature of V_soft and of the SVGD score; rewards arrive
+/// as the trainer stored them (multiplied by its reward scale: docs/implementation-details.md, "Temperature").
 /// </summary>
 /// <remarks>
 /// Fine-tuning (spec §5.3) uses <see cref="FreezeNoise"/> (a fixed ξ set of size K_ξ for the sampler,
