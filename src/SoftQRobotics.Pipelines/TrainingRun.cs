@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using SoftQRobotics.Learning.Agents;
 using SoftQRobotics.Learning.Nn;
 using SoftQRobotics.Learning.Training;
+using SoftQRobotics.Pipelines.Logging;
 using SoftQRobotics.Pipelines.Video;
 
 namespace SoftQRobotics.Pipelines;
@@ -32,12 +33,14 @@ public sealed class TrainingRun : IDisposable
     private readonly IAgent _agent;
     private readonly OffPolicyTrainer _trainer;
     private readonly int _mode;
+    private readonly TensorBoardWriter _tensorBoard;
     private double _minDistanceSoFar = double.PositiveInfinity, _finalDistanceSoFar = double.PositiveInfinity;
     private double _wallSeconds;
 
     private TrainingRun(RunDirectory run, RunConfig config, IAgent agent, OffPolicyTrainer trainer, int mode)
     {
         (_run, _config, _agent, _trainer, _mode) = (run, config, agent, trainer, mode);
+        _tensorBoard = new TensorBoardWriter(run.Path);
     }
 
     /// <summary>The run folder.</summary>
@@ -103,6 +106,7 @@ public sealed class TrainingRun : IDisposable
         if (mode == ModeFinetune) training.ApplyFinetuneSchedule();
 
         run.TruncateMetrics(trainer.Epoch);
+        training._tensorBoard.WriteSessionStart(trainer.EnvSteps);   // TensorBoard drops what the earlier file logged after the checkpoint
         var rows = run.ReadMetrics();
         if (rows.Count > 0)
         {
@@ -139,6 +143,7 @@ public sealed class TrainingRun : IDisposable
             }
             var row = MetricsRow(result);
             _run.AppendMetrics(row);
+            _tensorBoard.WriteScalars(result.EnvSteps, MetricTags.Scalars(row));
             _run.WriteEvaluationTraces(result.Epoch, result.Evaluation);
             _run.WriteEvaluationEpisodes(result.Epoch, result.Evaluation);
             if (_config.VideoEvery > 0 && result.Epoch % _config.VideoEvery == 0) RecordVideo(result.Epoch);
@@ -257,5 +262,9 @@ public sealed class TrainingRun : IDisposable
         _run.WriteRunInfo(info);
     }
 
-    public void Dispose() => _trainer.Dispose();
+    public void Dispose()
+    {
+        _trainer.Dispose();
+        _tensorBoard.Dispose();
+    }
 }
