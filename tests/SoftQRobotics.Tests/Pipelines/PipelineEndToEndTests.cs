@@ -8,7 +8,8 @@ namespace SoftQRobotics.Tests.Pipelines;
 /// <summary>The real CLI with tiny budgets: train, interrupted and killed runs resumed, finetune, eval, plot, bad input.</summary>
 public class PipelineEndToEndTests
 {
-    private const string TinyConfig = """
+    /// <summary>A multigoal SQL run of three 100-step epochs (seconds); other tests reuse it.</summary>
+    internal const string TinyConfig = """
         task: multigoal
         algorithm: sql
         epochs: 3

@@ -10,20 +10,7 @@ namespace SoftQRobotics.Tests.Pipelines;
 /// </summary>
 public class TensorBoardTests
 {
-    private const string Config = """
-        task: multigoal
-        algorithm: sql
-        epochs: 3
-        epoch_length: 100
-        min_pool_size: 64
-        replay_capacity: 5000
-        evaluation_episodes: 4
-        hidden_sizes: [16, 16]
-        particles: 8
-        value_particles: 8
-        alpha: 1
-        save_replay_buffer: true
-        """;
+    private const string Config = PipelineEndToEndTests.TinyConfig;
 
     [Fact]
     public void Crc32C_OfTheStandardCheckString_Is_E3069283()
