@@ -29,6 +29,25 @@ internal static class CommandRunner
         }
     }
 
+    /// <summary>
+    /// A command line that does not parse or validate: the first problem as "softq: error: ...", a
+    /// one-line hint to the command's help, and exit code 1 (System.CommandLine's for parse errors).
+    /// </summary>
+    internal static int UsageError(System.CommandLine.ParseResult parse)
+    {
+        // an unknown word explains more than the missing subcommand it leaves behind
+        var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+        Console.Error.WriteLine($"softq: error: {OneLine(error.Message)}");
+        var names = new List<string>();
+        for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Insert(0, result.Command.Name);
+        }
+        names[0] = "softq";
+        Console.Error.WriteLine($"see '{string.Join(' ', names)} --help'");
+        return Failure;
+    }
+
     /// <summary>Writes <paramref name="value"/> to stdout as JSON with snake_case names.</summary>
     internal static void WriteJson<T>(T value) => Console.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
 

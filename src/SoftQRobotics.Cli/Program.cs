@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SoftQRobotics.Cli;
 using SoftQRobotics.Cli.Commands;
 
 var root = new RootCommand("SoftQRobotics: maximum-entropy reinforcement learning (soft Q-learning) on MuJoCo robots.");
@@ -9,9 +10,13 @@ root.Subcommands.Add(PlotCommand.Create());
 root.Subcommands.Add(FigureCommand.Create());
 root.Subcommands.Add(RenderCommand.Create());
 root.Subcommands.Add(SweepCommand.Create());
+root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(SimulateCommand.Create());
 root.Subcommands.Add(TasksCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 
+var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
+if (parse.Errors.Count > 0) return CommandRunner.UsageError(parse);
+
 // Ctrl-C / SIGTERM cancel the running command, which then checkpoints; give it time to finish writing
-return root.Parse(args).Invoke(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromMinutes(5) });
+return parse.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromMinutes(5) });

@@ -19,7 +19,10 @@ internal static class TestPaths
     }
 
     /// <summary>Runs <c>softq ARGS</c> (the CLI built next to the tests) and returns exit code, stdout and stderr.</summary>
-    internal static (int ExitCode, string Stdout, string Stderr) RunCli(params string[] args)
+    internal static (int ExitCode, string Stdout, string Stderr) RunCli(params string[] args) => RunCliWith(null, args);
+
+    /// <summary>Runs <c>softq ARGS</c> with extra environment variables (e.g. SLURM_CONF).</summary>
+    internal static (int ExitCode, string Stdout, string Stderr) RunCliWith(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -27,6 +30,7 @@ internal static class TestPaths
             RedirectStandardError = true,
             WorkingDirectory = RepoRoot,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "softq.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         using var process = Process.Start(info)!;

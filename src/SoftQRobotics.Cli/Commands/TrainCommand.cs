@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using SoftQRobotics.Pipelines;
 
 namespace SoftQRobotics.Cli.Commands;
@@ -79,12 +80,24 @@ internal static class TrainCommand
         return settings;
     }
 
+    /// <summary>SIGUSR1 on Linux: what Slurm sends before a task's time limit (sbatch --signal).</summary>
+    private const int SigUsr1 = 10;
+
     private static int Execute(TrainingRun run, CancellationToken cancel)
     {
+        // Ctrl-C and SIGTERM arrive through cancel; SIGUSR1 stops the run the same way (checkpoint, exit 130)
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        using var usr1 = OperatingSystem.IsLinux()
+            ? PosixSignalRegistration.Create((PosixSignal)SigUsr1, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            })
+            : null;
         using (run)
         using (var progress = new TrainingProgress())
         {
-            bool finished = run.Run(cancel, progress);
+            bool finished = run.Run(stop.Token, progress);
             if (finished)
             {
                 Console.Error.WriteLine($"done: {run.CompletedEpochs} epochs in {run.Directory.Path}");

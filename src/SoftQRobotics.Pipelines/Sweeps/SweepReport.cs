@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text;
+using SoftQRobotics.Envs.Tasks;
+
+namespace SoftQRobotics.Pipelines.Sweeps;
+
+/// <summary>One seed's line of a sweep report.</summary>
+/// <param name="Sweep">the sweep folder</param>
+/// <param name="Seed">the seed</param>
+/// <param name="Status">not_started, running, interrupted or completed</param>
+/// <param name="EpochsDone">metric rows written</param>
+/// <param name="Epochs">epochs configured</param>
+/// <param name="FinalReturn">average evaluation return of the last epoch (NaN before the first)</param>
+/// <param name="BestReturn">best average evaluation return over the epochs</param>
+/// <param name="MetricName">the experiment's own measure (see <see cref="SweepReport.ExperimentMetric"/>)</param>
+/// <param name="MetricValue">its value at the last epoch</param>
+public sealed record SeedReport(string Sweep, int Seed, string Status, int EpochsDone, int Epochs,
+    double FinalReturn, double BestReturn, string MetricName, double MetricValue);
+
+/// <summary>
+/// The state of one or more sweeps (local or Slurm alike): a table of seeds × status × epochs ×
+/// final and best evaluation return × the experiment's own measure, and the learning curves
+/// (mean and 95 % confidence band across seeds, one curve per sweep).
+/// </summary>
+public static class SweepReport
+{
+    /// <summary>One line per seed of every sweep, sweeps in the given order, seeds ascending.</summary>
+    /// <exception cref="InvalidDataException">a folder is not a sweep, or a run's files are malformed.</exception>
+    public static List<SeedReport> Build(IReadOnlyList<string> sweepDirectories)
+    {
+        var lines = new List<SeedReport>();
+        foreach (var sweep in sweepDirectories.Select(SweepDirectory.Open))
+        {
+            var config = RunConfig.Load(sweep.ConfigFile);
+            int epochs = sweep.Manifest.Epochs ?? config.Epochs;
+            foreach (int seed in sweep.Manifest.Seeds.Order())
+            {
+                var status = sweep.StatusOf(seed);
+                var rows = status == SeedStatus.NotStarted ? [] : new RunDirectory(sweep.SeedDirectory(seed)).ReadMetrics();
+                var (metricName, metricValue) = ExperimentMetric(config.Task, sweep.SeedDirectory(seed), rows);
+                lines.Add(new SeedReport(sweep.Path, seed, SweepDirectory.Describe(status), rows.Count, epochs,
+                    rows.Count > 0 ? rows[^1]["average_return"] : double.NaN,
+                    rows.Count > 0 ? rows.Max(r => r["average_return"]) : double.NaN,
+                    metricName, metricValue));
+            }
+        }
+        return lines;
+    }
+
+    /// <summary>
+    /// The measure the paper reports for <paramref name="task"/>, at the last epoch: multigoal — how many
+    /// of the four goals the evaluation episodes came within 1 of; swimmer — the mean final
+    /// centre-of-mass x (progress towards the finish line); ant goal tasks — the best final distance to
+    /// the goal so far (Fig. 3b's statistic); otherwise the mean final centre-of-mass x.
+    /// </summary>
+    public static (string Name, double Value) ExperimentMetric(string task, string runDirectory, List<Dictionary<string, double>> rows)
+    {
+        if (task == "multigoal")
+        {
+            if (rows.Count == 0) return ("goals_reached", double.NaN);
+            string traces = Path.Combine(runDirectory, "evaluation", $"epoch_{(int)rows[^1]["epoch"]:D4}.csv");
+            return ("goals_reached", File.Exists(traces) ? GoalsReached(RunDirectory.ReadTraces(traces)) : double.NaN);
+        }
+        bool hasGoal = task is "ant-maze" or "ant-u-maze" or "ant-hallway-wide" or "ant-hallway-narrow";
+        string column = hasGoal ? "final_distance_so_far" : "final_com_x";
+        return (hasGoal ? "distance_to_goal" : "progress", rows.Count > 0 ? rows[^1][column] : double.NaN);
+    }
+
+    /// <summary>How many multi-goal goals some episode's trace passes within 1 of.</summary>
+    public static int GoalsReached(List<List<(double X, double Y)>> episodes) =>
+        MultiGoal.Goals.Count(g => episodes.Any(trace => trace.Any(p => Math.Sqrt((p.X - g.X) * (p.X - g.X) + (p.Y - g.Y) * (p.Y - g.Y)) < 1.0)));
+
+    /// <summary>The table as fixed-width text, one header line and one line per seed.</summary>
+    public static string Table(IReadOnlyList<SeedReport> lines)
+    {
+        var s = new StringBuilder();
+        s.Append(CultureInfo.InvariantCulture, $"{"sweep",-40} {"seed",4} {"status",-12} {"epochs",9} {"final_return",12} {"best_return",12}  metric\n");
+        foreach (var l in lines)
+        {
+            string sweep = Path.GetFileName(l.Sweep);
+            if (sweep.Length > 40) sweep = "…" + sweep[^39..];
+            s.Append(CultureInfo.InvariantCulture,
+                $"{sweep,-40} {l.Seed,4} {l.Status,-12} {$"{l.EpochsDone}/{l.Epochs}",9} {l.FinalReturn,12:F3} {l.BestReturn,12:F3}  {l.MetricName} {l.MetricValue:G4}\n");
+        }
+        return s.ToString();
+    }
+
+    /// <summary>Learning curves of <paramref name="metric"/>: one mean curve per sweep with its 95 % confidence band across seeds.</summary>
+    /// <exception cref="InvalidDataException">a sweep has no finished epoch yet.</exception>
+    public static string Figure(IReadOnlyList<string> sweepDirectories, string metric)
+    {
+        var groups = new List<(string, IReadOnlyList<RunDirectory>)>();
+        foreach (var sweep in sweepDirectories.Select(SweepDirectory.Open))
+        {
+            var runs = sweep.Manifest.Seeds.Where(s => sweep.StatusOf(s) != SeedStatus.NotStarted)
+                .Select(s => new RunDirectory(sweep.SeedDirectory(s))).ToList();
+            if (runs.Count == 0) throw new InvalidDataException($"{sweep.Path}: no seed has started yet");
+            groups.Add((sweep.Manifest.Name, runs));
+        }
+        return LearningCurves.Plot(groups, metric, CurveBand.ConfidenceInterval95);
+    }
+}
