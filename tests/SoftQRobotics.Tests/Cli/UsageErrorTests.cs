@@ -1,0 +1,23 @@
+namespace SoftQRobotics.Tests.Cli;
+
+/// <summary>Bad command lines: one "softq: error:" line naming the problem and a one-line pointer to the command's help, exit code 1.</summary>
+public class UsageErrorTests
+{
+    [Theory]
+    [InlineData("simulate --task ant-maze --steps -5", "--steps must be at least 1", "see 'softq simulate --help'")]
+    [InlineData("sweep --seeds 1", "give --config FILE and --seeds, or --resume SWEEP_DIR", "see 'softq sweep --help'")]
+    [InlineData("train --config a.yaml --resume b", "give exactly one of --config FILE or --resume RUN_DIR", "see 'softq train --help'")]
+    [InlineData("bench learner --no-such-flag", "Unrecognized command or argument '--no-such-flag'", "see 'softq bench learner --help'")]
+    [InlineData("no-such-command", "Unrecognized command or argument 'no-such-command'", "see 'softq --help'")]
+    public void BadArguments_GiveOneErrorLineAndAHelpHint(string commandLine, string problem, string hint)
+    {
+        var (code, stdout, stderr) = TestPaths.RunCli(commandLine.Split(' '));
+        Assert.Equal(1, code);
+        Assert.Equal("", stdout);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("softq: error: ", lines[0]);
+        Assert.Contains(problem, lines[0]);
+        Assert.Equal(hint, lines[1]);
+    }
+}
