@@ -1,5 +1,5 @@
+using SoftQRobotics.Core;
 using BenchmarkDotNet.Attributes;
-using SoftQRobotics.Envs;
 using SoftQRobotics.Learning.Agents;
 using SoftQRobotics.Learning.Benchmarking;
 using SoftQRobotics.Learning.Blas;

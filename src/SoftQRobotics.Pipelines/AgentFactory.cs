@@ -1,7 +1,7 @@
 using SoftQRobotics.Envs;
 using SoftQRobotics.Learning.Agents;
 using SoftQRobotics.Learning.Nn;
-using SoftQRobotics.Learning.Training;
+using SoftQRobotics.Pipelines.Training;
 
 namespace SoftQRobotics.Pipelines;
 

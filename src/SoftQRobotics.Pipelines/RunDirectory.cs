@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using SoftQRobotics.Envs.Vector;
 using SoftQRobotics.Learning.Blas;
 using SoftQRobotics.Learning.Nn;
-using SoftQRobotics.Learning.Training;
+using SoftQRobotics.Pipelines.Training;
 using SoftQRobotics.Mujoco;
 
 namespace SoftQRobotics.Pipelines;

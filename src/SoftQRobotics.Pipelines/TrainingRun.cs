@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using SoftQRobotics.Learning.Agents;
 using SoftQRobotics.Learning.Nn;
-using SoftQRobotics.Learning.Training;
+using SoftQRobotics.Pipelines.Training;
 using SoftQRobotics.Pipelines.Logging;
 using SoftQRobotics.Pipelines.Video;
 

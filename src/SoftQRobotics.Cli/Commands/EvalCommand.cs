@@ -47,7 +47,7 @@ internal static class EvalCommand
         var config = run.LoadConfig();
         config.EvaluationEpisodes = Math.Max(config.EvaluationEpisodes, episodes);
         var (agent, tensors) = AgentFactory.FromCheckpoint(run, config);
-        int epoch = Learning.Training.OffPolicyTrainer.EpochOf(tensors, run.CheckpointFile);
+        int epoch = Pipelines.Training.OffPolicyTrainer.EpochOf(tensors, run.CheckpointFile);
         using var envs = new VectorEnv(TaskRegistry.Get(config.Task), episodes, autoReset: false);
         var stats = Evaluator.Run(envs, agent, seed, config.Discount);
         double mean = stats.Average(s => s.Return);

@@ -1,3 +1,4 @@
+using SoftQRobotics.Core;
 using System.CommandLine;
 using SoftQRobotics.Envs;
 using SoftQRobotics.Envs.Rendering;

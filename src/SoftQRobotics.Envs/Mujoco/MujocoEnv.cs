@@ -1,3 +1,4 @@
+using SoftQRobotics.Core;
 using SoftQRobotics.Mujoco;
 
 namespace SoftQRobotics.Envs.Mujoco;

@@ -1,3 +1,4 @@
+using SoftQRobotics.Core;
 using SoftQRobotics.Envs.Arenas;
 using SoftQRobotics.Envs.Mujoco;
 using SoftQRobotics.Mujoco;

@@ -1,4 +1,4 @@
-using SoftQRobotics.Envs;
+using SoftQRobotics.Core;
 using SoftQRobotics.Learning.Nn;
 using SoftQRobotics.Learning.Replay;
 

@@ -1,4 +1,4 @@
-using SoftQRobotics.Envs.Vector;
+using SoftQRobotics.Core;
 using SoftQRobotics.Learning.Replay;
 
 namespace SoftQRobotics.Learning.Agents;

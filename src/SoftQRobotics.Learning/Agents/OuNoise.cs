@@ -1,4 +1,4 @@
-using SoftQRobotics.Envs;
+using SoftQRobotics.Core;
 namespace SoftQRobotics.Learning.Agents;
 
 /// <summary>

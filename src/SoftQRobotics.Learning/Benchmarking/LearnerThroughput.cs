@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using SoftQRobotics.Envs;
+using SoftQRobotics.Core;
 using SoftQRobotics.Learning.Agents;
 using SoftQRobotics.Learning.Blas;
 using SoftQRobotics.Learning.Replay;

@@ -1,4 +1,4 @@
-using SoftQRobotics.Envs;
+using SoftQRobotics.Core;
 using System.Numerics;
 using System.Numerics.Tensors;
 using SoftQRobotics.Learning.Blas;

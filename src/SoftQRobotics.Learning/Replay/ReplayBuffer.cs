@@ -1,4 +1,4 @@
-using SoftQRobotics.Envs;
+using SoftQRobotics.Core;
 namespace SoftQRobotics.Learning.Replay;
 
 /// <summary>A minibatch of transitions, arrays allocated once and refilled by <see cref="ReplayBuffer.Sample"/>.</summary>

@@ -1,3 +1,4 @@
+using SoftQRobotics.Core;
 using System.Diagnostics;
 using SoftQRobotics.Envs;
 using SoftQRobotics.Envs.Mujoco;

@@ -1,3 +1,4 @@
+using SoftQRobotics.Core;
 using SoftQRobotics.Envs;
 using SoftQRobotics.Learning.Agents;
 using SoftQRobotics.Learning.Nn;

@@ -2,7 +2,7 @@ using SoftQRobotics.Envs;
 using SoftQRobotics.Envs.Tasks;
 using SoftQRobotics.Envs.Vector;
 using SoftQRobotics.Learning.Agents;
-using SoftQRobotics.Learning.Training;
+using SoftQRobotics.Pipelines.Training;
 using Xunit.Abstractions;
 
 namespace SoftQRobotics.Tests.Learning;

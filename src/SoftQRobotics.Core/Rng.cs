@@ -1,4 +1,4 @@
-namespace SoftQRobotics.Envs;
+namespace SoftQRobotics.Core;
 
 /// <summary>
 /// xoshiro256** generator with Gaussian draws. Deterministic for a seed on every platform, and its

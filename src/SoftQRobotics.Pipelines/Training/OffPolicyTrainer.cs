@@ -1,3 +1,4 @@
+using SoftQRobotics.Core;
 using System.Diagnostics;
 using SoftQRobotics.Envs;
 using SoftQRobotics.Envs.Vector;
@@ -5,7 +6,7 @@ using SoftQRobotics.Learning.Agents;
 using SoftQRobotics.Learning.Nn;
 using SoftQRobotics.Learning.Replay;
 
-namespace SoftQRobotics.Learning.Training;
+namespace SoftQRobotics.Pipelines.Training;
 
 /// <summary>Schedule of off-policy training (defaults: the spec's shared values).</summary>
 public sealed record TrainerSettings
