@@ -29,7 +29,7 @@ public sealed class SoftQLearning : IAgent
     private readonly float[] _stateActions;      // (N × obs+act): [s_i, a_i]
     private readonly float[] _y;                 // (N) TD targets
     private readonly float[] _dLdQ;              // (N)
-    private readonly float[] _ones;              // (N·K)
+    private readonly QActionGradient _dQda;      // ∂Q/∂a for the SVGD score
     private float[] _frozenTargetNoise = [];     // (K_ξ × act)
 
     public SoftQLearning(int observationSize, int actionSize, SqlSettings settings, ulong seed)
@@ -54,7 +54,7 @@ public sealed class SoftQLearning : IAgent
         _stateActions = new float[_n * width];
         _y = new float[_n];
         _dLdQ = new float[_n];
-        _ones = Enumerable.Repeat(1f, _n * k).ToArray();
+        _dQda = new QActionGradient(_q, observationSize, actionSize, _n * k);
     }
 
     /// <inheritdoc/>
@@ -124,10 +124,7 @@ public sealed class SoftQLearning : IAgent
 
         // --- update the sampling network by amortized SVGD (scores from Q before its update) ----
         // a_ij = tanh f^φ(s_i, ξ_ij), ξ_ij ~ N(0, I); ∂Q/∂a at every particle; then one Stein step on φ
-        var particles = _sampler.SampleParticles(batch.Observations, n, k, _rng);
-        _q.Forward(particles, n * k);
-        var dQ = _q.Backward(_ones.AsSpan(0, n * k), accumulateParameterGradients: false);
-        double steinNorm = _sampler.Ascend(dQ, stride: width, offset: _obsDim, (float)α);
+        double steinNorm = _sampler.SteinStep(batch.Observations, n, k, _dQda, (float)α, _rng);
 
         // --- Adam on Q, then the periodic hard target copy θ̄ ← θ, φ̄ ← φ -------------------------
         _qOptimizer.Update(_q.Parameters, _q.Gradients);

@@ -3,6 +3,41 @@ using SoftQRobotics.Learning.Nn;
 
 namespace SoftQRobotics.Learning.Agents;
 
+/// <summary>The energy the sampler learns to sample from: ∂Q(s, a)/∂a at a batch of state-action rows.</summary>
+public interface IActionGradient
+{
+    /// <summary>Writes ∂Q/∂a for every row.</summary>
+    /// <param name="stateActions">(rows × obsDim+actDim): [s, a]</param>
+    /// <param name="rows">rows</param>
+    /// <param name="dQda">destination, (rows × actDim)</param>
+    void ActionGradient(ReadOnlySpan<float> stateActions, int rows, Span<float> dQda);
+}
+
+/// <summary>∂Q/∂a of a Q-network on s ⧺ a, by one forward and one input-only backward pass (its parameter gradients are untouched).</summary>
+public sealed class QActionGradient : IActionGradient
+{
+    private readonly Mlp _q;
+    private readonly int _obsDim, _actDim;
+    private readonly float[] _ones;
+
+    /// <param name="q">the Q-network, input width obsDim + actDim</param>
+    /// <param name="maxRows">largest batch of rows</param>
+    public QActionGradient(Mlp q, int observationSize, int actionSize, int maxRows)
+    {
+        (_q, _obsDim, _actDim) = (q, observationSize, actionSize);
+        _ones = Enumerable.Repeat(1f, maxRows).ToArray();
+    }
+
+    /// <inheritdoc/>
+    public void ActionGradient(ReadOnlySpan<float> stateActions, int rows, Span<float> dQda)
+    {
+        int width = _obsDim + _actDim;
+        _q.Forward(stateActions, rows);
+        var dInput = _q.Backward(_ones.AsSpan(0, rows), accumulateParameterGradients: false);
+        for (int r = 0; r < rows; r++) dInput.Slice(r * width + _obsDim, _actDim).CopyTo(dQda.Slice(r * _actDim, _actDim));
+    }
+}
+
 /// <summary>
 /// The amortized SVGD sampling network: u = f^φ(s, ξ), a = tanh(u), trained so that its actions
 /// follow p(a | s) ∝ exp(Q(s, a)/α). SVGD runs on the pre-tanh particles u with all K particles
@@ -18,9 +53,10 @@ public sealed class SteinSampler
     private readonly float[] _particles;    // (N·K × act) u
     private readonly float[] _stateActions; // (N·K × obs+act): [s_i, tanh u_ij]
     private readonly float[] _directions;   // (N·K × act) φ, then −φ/N
+    private readonly float[] _dQda;         // (N·K × act) ∂Q/∂a at the particles
     private readonly float[] _scores;       // (K × act) per state
     private float[] _frozenNoise = [];      // (K_ξ × act)
-    private int _frozenCount, _states, _perState;
+    private int _frozenCount;
 
     /// <param name="maxStates">largest N of a training batch</param>
     /// <param name="maxParticles">largest K</param>
@@ -38,6 +74,7 @@ public sealed class SteinSampler
         _particles = new float[maxStates * maxParticles * actionSize];
         _stateActions = new float[maxStates * maxParticles * (observationSize + actionSize)];
         _directions = new float[maxStates * maxParticles * actionSize];
+        _dQda = new float[maxStates * maxParticles * actionSize];
         _scores = new float[maxParticles * actionSize];
     }
 
@@ -87,45 +124,42 @@ public sealed class SteinSampler
     }
 
     /// <summary>
-    /// Draws K particles per state, u_ij = f^φ(s_i, ξ_ij), and returns the rows [s_i, tanh u_ij],
-    /// (N·K × obs+act), on which the caller evaluates ∂Q/∂a for <see cref="Ascend"/>.
+    /// One amortized SVGD step on φ for the states <paramref name="states"/> (N × obs):
+    /// K particles per state u_ij = f^φ(s_i, ξ_ij), a_ij = tanh u_ij; the score at each particle
+    /// g = ∂Q/∂a·(1 − a²) − 2α·a (= ∂Q(s, tanh u)/∂u + α ∂/∂u log(1 − tanh² u));
+    /// φ(u_k) = (1/K) Σ_j [κ(u_j, u_k) g_j + α ∇_{u_j} κ(u_j, u_k)]; then an Adam step on φ along
+    /// ∂u/∂φ·φ (docs/implementation-details.md, "SVGD").
     /// </summary>
-    public ReadOnlySpan<float> SampleParticles(ReadOnlySpan<float> states, int n, int k, Rng rng)
+    /// <param name="states">(n × obsDim)</param>
+    /// <param name="critic">∂Q/∂a, evaluated at the particles before any parameter changes</param>
+    /// <returns>the root-mean-square norm of φ over the N·K particles</returns>
+    /// <exception cref="ArgumentException">n or k exceeds the sizes the sampler was built for.</exception>
+    public double SteinStep(ReadOnlySpan<float> states, int n, int k, IActionGradient critic, float alpha, Rng rng)
     {
         if (n > _maxStates || k > _maxParticles) throw new ArgumentException($"sampler was sized for {_maxStates} states × {_maxParticles} particles");
-        (_states, _perState) = (n, k);
+        int d = _actDim, width = _obsDim + d;
+
+        // particles u_ij and the rows [s_i, tanh u_ij]
         FillInputs(states, n, k, rng);
         _f.Forward(_inputs, n * k).CopyTo(_particles);
-        int width = _obsDim + _actDim;
         for (int row = 0; row < n * k; row++)
         {
             _inputs.AsSpan(row * width, _obsDim).CopyTo(_stateActions.AsSpan(row * width, _obsDim));
-            for (int c = 0; c < _actDim; c++) _stateActions[row * width + _obsDim + c] = MathF.Tanh(_particles[row * _actDim + c]);
+            for (int c = 0; c < d; c++) _stateActions[row * width + _obsDim + c] = MathF.Tanh(_particles[row * d + c]);
         }
-        return _stateActions.AsSpan(0, n * k * width);
-    }
+        critic.ActionGradient(_stateActions.AsSpan(0, n * k * width), n * k, _dQda);
 
-    /// <summary>
-    /// One SVGD step of the particles of the last <see cref="SampleParticles"/>, amortized into φ:
-    /// score g = ∂Q/∂a·(1 − a²) − 2α·a (= ∂Q(s, tanh u)/∂u + α ∂/∂u log(1 − tanh² u)),
-    /// φ(u_k) = (1/K) Σ_j [κ(u_j, u_k) g_j + α ∇_{u_j} κ(u_j, u_k)], then an Adam step along ∂u/∂φ·φ.
-    /// </summary>
-    /// <param name="dQda">∂Q/∂a at each particle's action, (N·K × act), row stride <paramref name="stride"/> and column offset <paramref name="offset"/></param>
-    /// <returns>the root-mean-square norm of φ</returns>
-    public double Ascend(ReadOnlySpan<float> dQda, int stride, int offset, float alpha)
-    {
-        int n = _states, k = _perState, d = _actDim, width = _obsDim + d;
+        // the Stein direction φ per state, from the scores of that state's particles
         double squaredNorm = 0;
         for (int i = 0; i < n; i++)
         {
-            // scores of this state's particles
             for (int j = 0; j < k; j++)
             {
                 int row = i * k + j;
                 for (int c = 0; c < d; c++)
                 {
                     float a = _stateActions[row * width + _obsDim + c];
-                    _scores[j * d + c] = dQda[row * stride + offset + c] * (1 - a * a) - 2 * alpha * a;
+                    _scores[j * d + c] = _dQda[row * d + c] * (1 - a * a) - 2 * alpha * a;
                 }
             }
             var block = _directions.AsSpan(i * k * d, k * d);
@@ -133,7 +167,8 @@ public sealed class SteinSampler
             foreach (float v in block) squaredNorm += v * v;
         }
 
-        // ascend along φ: ∂(−Σ ⟨u, φ⟩/N)/∂u = −φ/N, backpropagated through f^φ (its workspace holds the particle pass)
+        // ascend along φ: ∂(−Σ ⟨u, φ⟩/N)/∂u = −φ/N, backpropagated through f^φ; its workspace still
+        // holds the particle pass, because the critic runs on its own network
         var gradient = _directions.AsSpan(0, n * k * d);
         for (int p = 0; p < gradient.Length; p++) gradient[p] = -gradient[p] / n;
         _f.ZeroGradients();

@@ -20,20 +20,24 @@ public class SteinSamplerTests
         var sampler = new SteinSampler(observationSize: 1, actionSize: 1, hiddenSizes: [64, 64], states, particles, maxActBatch: 4000,
             learningRate: 3e-3f, KernelBandwidth.AuthorsCode, Initializer.Xavier, rng);
         var observations = new float[states];   // a single, constant state 0
-        var dQda = new float[states * particles * 2];
+        var energy = new MixtureEnergy(alpha);
 
-        for (int step = 0; step < 1500; step++)
-        {
-            var rows = sampler.SampleParticles(observations, states, particles, rng);
-            for (int r = 0; r < states * particles; r++) dQda[r * 2 + 1] = (float)(alpha * DLogP(rows[r * 2 + 1]));
-            sampler.Ascend(dQda, stride: 2, offset: 1, alpha);
-        }
+        for (int step = 0; step < 1500; step++) sampler.SteinStep(observations, states, particles, energy, alpha, rng);
 
         var actions = new float[4000];
         sampler.Act(new float[4000], actions, 4000, rng);
         double right = actions.Count(a => a > 0) / 4000.0;
         Assert.InRange(right, 0.63, 0.77);                                   // 0.7 ± 10 %
         Assert.InRange(actions.Count(a => Math.Abs(a + 0.5) < 0.3) / 4000.0, 0.21, 0.39);  // the left mode is covered
+    }
+
+    /// <summary>∂Q/∂a = α d/da log p(a) on rows [s, a] (one state column, one action column).</summary>
+    private sealed class MixtureEnergy(float alpha) : IActionGradient
+    {
+        public void ActionGradient(ReadOnlySpan<float> stateActions, int rows, Span<float> dQda)
+        {
+            for (int r = 0; r < rows; r++) dQda[r] = (float)(alpha * DLogP(stateActions[r * 2 + 1]));
+        }
     }
 
     // p(a) = 0.3 N(−0.5, 0.15²) + 0.7 N(0.5, 0.15²); d/da log p
