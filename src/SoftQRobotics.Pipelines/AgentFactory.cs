@@ -53,8 +53,8 @@ public static class AgentFactory
         return (agent, tensors);
     }
 
-    /// <summary>The interaction loop for the config.</summary>
-    public static OffPolicyTrainer CreateTrainer(RunConfig config, IAgent agent) =>
+    /// <summary>The interaction loop for the config; <paramref name="schedule"/> runs before every epoch (fine-tuning).</summary>
+    public static OffPolicyTrainer CreateTrainer(RunConfig config, IAgent agent, IEpochSchedule? schedule = null) =>
         new(TaskRegistry.Get(config.Task), agent, new TrainerSettings
         {
             EpochLength = config.EpochLength,
@@ -65,5 +65,5 @@ public static class AgentFactory
             OuSigma = config.OuSigma,
             Discount = config.Discount,
             RewardScale = config.RewardScale,
-        }, config.BatchSize, config.Seed);
+        }, config.BatchSize, config.Seed, schedule);
 }

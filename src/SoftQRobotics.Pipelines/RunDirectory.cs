@@ -180,7 +180,7 @@ public sealed class RunDirectory
     /// <summary>Saves agent and trainer state to checkpoints/latest.bin (atomic, checksummed).</summary>
     public void SaveCheckpoint(Learning.Agents.IAgent agent, OffPolicyTrainer trainer, bool includeReplay, int mode) =>
         ParameterFile.Save(CheckpointFile, agent.SaveState().Concat(trainer.SaveState(includeReplay))
-            .Append(("run_mode", BitPacking.FromInt64([mode]))));
+            .Append(CheckpointCounters.Entry("run_mode", mode)));
 
     /// <summary>The tensors of checkpoints/latest.bin.</summary>
     /// <exception cref="InvalidDataException">missing or corrupt.</exception>

@@ -83,9 +83,8 @@ public sealed class TrainingRun : IDisposable
         var run = RunDirectory.Create(runDirectory, name, config.Seed);
         var agent = AgentFactory.Create(config);
         agent.LoadNetworks(tensors, source.CheckpointFile);
-        var trainer = AgentFactory.CreateTrainer(config, agent);
+        var trainer = AgentFactory.CreateTrainer(config, agent, new FinetuneSchedule(config));
         var training = new TrainingRun(run, config, agent, trainer, ModeFinetune);
-        training.ApplyFinetuneSchedule();
         training.WriteHeader(command, name, finetunedFrom: source.Path);
         return training;
     }
@@ -99,11 +98,10 @@ public sealed class TrainingRun : IDisposable
         var tensors = run.LoadCheckpoint();
         var agent = AgentFactory.Create(config);
         agent.LoadState(tensors, run.CheckpointFile);
-        var trainer = AgentFactory.CreateTrainer(config, agent);
+        int mode = (int)CheckpointCounters.Read(tensors, "run_mode", run.CheckpointFile, legacyTensor: "run_mode", legacyIndex: 0, legacyLength: 1);
+        var trainer = AgentFactory.CreateTrainer(config, agent, mode == ModeFinetune ? new FinetuneSchedule(config) : null);
         trainer.LoadState(tensors, run.CheckpointFile);
-        int mode = (int)BitPacking.ToInt64(ParameterFile.Take(tensors, "run_mode", 1, run.CheckpointFile))[0];
         var training = new TrainingRun(run, config, agent, trainer, mode);
-        if (mode == ModeFinetune) training.ApplyFinetuneSchedule();
 
         run.TruncateMetrics(trainer.Epoch);
         training._tensorBoard.WriteSessionStart(trainer.EnvSteps);   // TensorBoard drops what the earlier file logged after the checkpoint
@@ -132,7 +130,6 @@ public sealed class TrainingRun : IDisposable
         while (_trainer.Epoch < _config.Epochs)
         {
             long start = Stopwatch.GetTimestamp();
-            if (_mode == ModeFinetune) ApplyFinetuneSchedule();
             int epoch = _trainer.Epoch + 1;
             var result = _trainer.RunEpoch(cancel, step => progress?.Step(epoch, _config.Epochs, step, _config.EpochLength));
             _wallSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -185,9 +182,9 @@ public sealed class TrainingRun : IDisposable
             ["q_loss"] = r.MeanQLoss,
             ["policy_loss"] = r.MeanPolicyLoss,
             ["mean_q"] = r.MeanQ,
-            ["alpha"] = _agent is SoftQLearning sql ? sql.Alpha : double.NaN,
+            ["alpha"] = _agent.Entropy?.Alpha ?? double.NaN,
             ["reward_scale"] = _trainer.RewardScale,
-            ["particles"] = _agent is SoftQLearning sqlK ? sqlK.Particles : double.NaN,
+            ["particles"] = _agent.Entropy?.Particles ?? double.NaN,
             ["env_steps_per_second"] = r.EnvStepsPerSecond,
             ["gradient_steps_per_second"] = r.GradientStepsPerSecond,
             ["training_episodes"] = r.TrainingEpisodes,
@@ -214,19 +211,6 @@ public sealed class TrainingRun : IDisposable
         string file = System.IO.Path.Combine(_run.VideosFolder, $"epoch_{epoch:D4}{extension}");
         EpisodeRenderer.Render(Envs.TaskRegistry.Get(_config.Task), _agent,
             new RenderRequest(1, _config.VideoCamera, _config.VideoWidth, _config.VideoHeight, _config.Seed + 1_000_000 + epoch, file));
-    }
-
-    private void ApplyFinetuneSchedule()
-    {
-        _trainer.MinPoolSize = _config.FinetuneMinPoolSize;
-        _trainer.RewardScale = FinetuneSchedule.RewardScale(_config, _trainer.Epoch);
-        if (_agent is not SoftQLearning sql) return;
-        int epoch = _trainer.Epoch;
-        int k = FinetuneSchedule.FrozenNoise(_config, epoch);
-        sql.Alpha = FinetuneSchedule.Alpha(_config, epoch);
-        sql.FreezeNoise(k);
-        sql.Particles = k;
-        sql.ValueTarget = _config.FinetuneValueTarget;
     }
 
     private void WriteHeader(string command, string name, string? finetunedFrom)

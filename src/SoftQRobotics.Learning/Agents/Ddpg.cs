@@ -71,6 +71,12 @@ public sealed class Ddpg : IAgent
     public long Updates { get; private set; }
     /// <summary>The critic.</summary>
     public Mlp Q => _q;
+    /// <inheritdoc/>
+    public Mlp Critic => _q;
+    /// <inheritdoc/>
+    public EntropySettings? Entropy => null;
+    /// <inheritdoc/>
+    public void SetEntropy(EntropySettings settings) => throw new NotSupportedException("DDPG has no temperature or sampler to anneal");
     /// <summary>The actor.</summary>
     public Mlp Actor => _mu;
 
@@ -142,7 +148,9 @@ public sealed class Ddpg : IAgent
         yield return ("adam_q_v", _qOptimizer.SecondMoment);
         yield return ("adam_actor_m", _muOptimizer.FirstMoment);
         yield return ("adam_actor_v", _muOptimizer.SecondMoment);
-        yield return ("counters", BitPacking.FromInt64([Updates, _qOptimizer.Step, _muOptimizer.Step]));
+        yield return CheckpointCounters.Entry("updates", Updates);
+        yield return CheckpointCounters.Entry("adam_q_step", _qOptimizer.Step);
+        yield return CheckpointCounters.Entry("adam_actor_step", _muOptimizer.Step);
         yield return ("rng", BitPacking.FromUInt64(_rng.State));
     }
 
@@ -166,8 +174,8 @@ public sealed class Ddpg : IAgent
         ParameterFile.Restore(tensors, "adam_q_v", _qOptimizer.SecondMoment, source);
         ParameterFile.Restore(tensors, "adam_actor_m", _muOptimizer.FirstMoment, source);
         ParameterFile.Restore(tensors, "adam_actor_v", _muOptimizer.SecondMoment, source);
-        var counters = BitPacking.ToInt64(ParameterFile.Take(tensors, "counters", 3, source));
-        (Updates, _qOptimizer.Step, _muOptimizer.Step) = (counters[0], counters[1], counters[2]);
+        long Counter(string name, int legacyIndex) => CheckpointCounters.Read(tensors, name, source, "counters", legacyIndex, 3);
+        (Updates, _qOptimizer.Step, _muOptimizer.Step) = (Counter("updates", 0), Counter("adam_q_step", 1), Counter("adam_actor_step", 2));
         _rng.State = BitPacking.ToUInt64(ParameterFile.Take(tensors, "rng", 4, source));
     }
 }

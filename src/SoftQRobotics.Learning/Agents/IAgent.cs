@@ -1,4 +1,5 @@
 using SoftQRobotics.Core;
+using SoftQRobotics.Learning.Nn;
 using SoftQRobotics.Learning.Replay;
 
 namespace SoftQRobotics.Learning.Agents;
@@ -9,6 +10,13 @@ namespace SoftQRobotics.Learning.Agents;
 /// <param name="MeanQ">mean Q(s, a) over the batch</param>
 /// <param name="MeanTarget">mean TD target y</param>
 public readonly record struct UpdateStats(double QLoss, double PolicyLoss, double MeanQ, double MeanTarget);
+
+/// <summary>What fine-tuning anneals in a maximum-entropy agent (docs/implementation-details.md, "Fine-tuning").</summary>
+/// <param name="Alpha">α, the temperature of V_soft and of the SVGD score</param>
+/// <param name="Particles">K, SVGD particles per state (at most the configured K)</param>
+/// <param name="FrozenNoise">K_ξ, the size of the fixed ξ set every draw comes from; 0: fresh ξ ~ N(0, I)</param>
+/// <param name="ValueTarget">the critic's target: the soft value or the hard max</param>
+public sealed record EntropySettings(double Alpha, int Particles, int FrozenNoise, ValueTarget ValueTarget);
 
 /// <summary>An off-policy learner: acts on batches of observations and learns from replayed minibatches.</summary>
 public interface IAgent : IBatchPolicy
@@ -23,6 +31,17 @@ public interface IAgent : IBatchPolicy
     /// <param name="observations">(count × obsDim)</param>
     /// <param name="actions">destination, (count × actDim), in [−1, 1]</param>
     void ActDeterministic(ReadOnlySpan<float> observations, Span<float> actions, int count);
+
+    /// <summary>The Q-network on s ⧺ a, input (rows × obsDim+actDim), output (rows × 1).</summary>
+    Mlp Critic { get; }
+
+    /// <summary>The maximum-entropy settings now in force; null for agents without a temperature (DDPG).</summary>
+    EntropySettings? Entropy { get; }
+
+    /// <summary>Changes the maximum-entropy settings (fine-tuning's annealing).</summary>
+    /// <exception cref="NotSupportedException">the agent has none (<see cref="Entropy"/> is null).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">K below 1, or K_ξ negative.</exception>
+    void SetEntropy(EntropySettings settings);
 
     /// <summary>Gradient steps taken.</summary>
     long Updates { get; }

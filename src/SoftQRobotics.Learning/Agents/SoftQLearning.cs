@@ -72,6 +72,23 @@ public sealed class SoftQLearning : IAgent
     /// <summary>The sampling network.</summary>
     public SteinSampler Sampler => _sampler;
 
+    /// <inheritdoc/>
+    public Mlp Critic => _q;
+
+    /// <inheritdoc/>
+    public EntropySettings? Entropy => new(Alpha, Particles, _sampler.FrozenCount, ValueTarget);
+
+    /// <inheritdoc/>
+    public void SetEntropy(EntropySettings settings)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.Particles, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(settings.FrozenNoise);
+        Alpha = settings.Alpha;
+        Particles = settings.Particles;
+        ValueTarget = settings.ValueTarget;
+        if (settings.FrozenNoise > 0) FreezeNoise(settings.FrozenNoise);
+    }
+
     /// <summary>
     /// Switches to frozen noise: every ξ is drawn from the first <paramref name="count"/> members
     /// of a fixed set. Later calls only truncate the sets (K_ξ annealing).
@@ -194,7 +211,12 @@ public sealed class SoftQLearning : IAgent
         yield return ("adam_sampler_v", _sampler.Optimizer.SecondMoment);
         yield return ("frozen_noise", _sampler.FrozenNoise);
         yield return ("frozen_target_noise", _frozenTargetNoise);
-        yield return ("counters", BitPacking.FromInt64([Updates, _qOptimizer.Step, _sampler.Optimizer.Step, _sampler.FrozenCount, Particles, (long)ValueTarget]));
+        yield return CheckpointCounters.Entry("updates", Updates);
+        yield return CheckpointCounters.Entry("adam_q_step", _qOptimizer.Step);
+        yield return CheckpointCounters.Entry("adam_sampler_step", _sampler.Optimizer.Step);
+        yield return CheckpointCounters.Entry("frozen_noise_count", _sampler.FrozenCount);
+        yield return CheckpointCounters.Entry("particles", Particles);
+        yield return CheckpointCounters.Entry("value_target", (long)ValueTarget);
         yield return ("alpha", BitPacking.FromDouble([Alpha]));
         yield return ("rng", BitPacking.FromUInt64(_rng.State));
     }
@@ -219,11 +241,11 @@ public sealed class SoftQLearning : IAgent
         ParameterFile.Restore(tensors, "adam_q_v", _qOptimizer.SecondMoment, source);
         ParameterFile.Restore(tensors, "adam_sampler_m", _sampler.Optimizer.FirstMoment, source);
         ParameterFile.Restore(tensors, "adam_sampler_v", _sampler.Optimizer.SecondMoment, source);
-        var counters = BitPacking.ToInt64(ParameterFile.Take(tensors, "counters", 6, source));
-        (Updates, _qOptimizer.Step, _sampler.Optimizer.Step) = (counters[0], counters[1], counters[2]);
-        _sampler.RestoreFrozenNoise(tensors.GetValueOrDefault("frozen_noise") ?? [], (int)counters[3]);
+        long Counter(string name, int legacyIndex) => CheckpointCounters.Read(tensors, name, source, "counters", legacyIndex, 6);
+        (Updates, _qOptimizer.Step, _sampler.Optimizer.Step) = (Counter("updates", 0), Counter("adam_q_step", 1), Counter("adam_sampler_step", 2));
+        _sampler.RestoreFrozenNoise(tensors.GetValueOrDefault("frozen_noise") ?? [], (int)Counter("frozen_noise_count", 3));
         _frozenTargetNoise = tensors.GetValueOrDefault("frozen_target_noise") ?? [];
-        (Particles, ValueTarget) = ((int)counters[4], (ValueTarget)counters[5]);
+        (Particles, ValueTarget) = ((int)Counter("particles", 4), (ValueTarget)Counter("value_target", 5));
         Alpha = BitPacking.ToDouble(ParameterFile.Take(tensors, "alpha", 1, source))[0];
         _rng.State = BitPacking.ToUInt64(ParameterFile.Take(tensors, "rng", 4, source));
     }

@@ -95,6 +95,26 @@ public static class ParameterFile
 }
 
 /// <summary>Stores 64-bit integers and doubles bit-exactly in float32 tensors (two floats per value).</summary>
+/// <summary>
+/// Named integer counters in a checkpoint: one tensor per counter, <c>counter/NAME</c>. Checkpoints
+/// written before counters had names kept them positionally in one tensor; <see cref="Read"/> still
+/// reads those.
+/// </summary>
+public static class CheckpointCounters
+{
+    /// <summary>The tensor that stores counter <paramref name="name"/>.</summary>
+    public static (string Name, float[] Values) Entry(string name, long value) => ($"counter/{name}", BitPacking.FromInt64([value]));
+
+    /// <summary>Reads counter <paramref name="name"/>, or, from an older checkpoint, element <paramref name="legacyIndex"/> of the positional tensor <paramref name="legacyTensor"/> of <paramref name="legacyLength"/> counters.</summary>
+    /// <exception cref="InvalidDataException">neither form is present, or it has the wrong size.</exception>
+    public static long Read(Dictionary<string, float[]> tensors, string name, string source, string legacyTensor, int legacyIndex, int legacyLength)
+    {
+        if (tensors.ContainsKey($"counter/{name}")) return BitPacking.ToInt64(ParameterFile.Take(tensors, $"counter/{name}", 1, source))[0];
+        if (tensors.ContainsKey(legacyTensor)) return BitPacking.ToInt64(ParameterFile.Take(tensors, legacyTensor, legacyLength, source))[legacyIndex];
+        throw new InvalidDataException($"{source}: checkpoint has no counter '{name}'");
+    }
+}
+
 public static class BitPacking
 {
     public static float[] FromUInt64(ReadOnlySpan<ulong> values)

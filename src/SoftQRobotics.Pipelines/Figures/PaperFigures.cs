@@ -70,12 +70,7 @@ public static class PaperFigures
 
     private static (double[] Grid, double[,] Values) QOnActionSquare(IAgent agent, (float X, float Y) state, int n)
     {
-        var q = agent switch
-        {
-            SoftQLearning sql => sql.Q,
-            Ddpg ddpg => ddpg.Q,
-            _ => throw new InvalidOperationException("unknown agent"),
-        };
+        var q = agent.Critic;
         var grid = Enumerable.Range(0, n).Select(i => -1 + 2.0 * i / (n - 1)).ToArray();
         var values = new double[n, n];
         var input = new float[n * 4];

@@ -31,6 +31,13 @@ public sealed record TrainerSettings
     public double RewardScale { get; init; } = 1;
 }
 
+/// <summary>Changes training settings from epoch to epoch (fine-tuning's annealing); the trainer applies it before each epoch's steps.</summary>
+public interface IEpochSchedule
+{
+    /// <summary>Sets what epoch <paramref name="epoch"/> (0-based) trains with.</summary>
+    void Apply(int epoch, IAgent agent, OffPolicyTrainer trainer);
+}
+
 /// <summary>What one epoch did.</summary>
 public sealed record EpochResult(
     int Epoch, long EnvSteps, long GradientSteps, EpisodeStats[] Evaluation, double MeanQLoss, double MeanPolicyLoss,
@@ -66,8 +73,12 @@ public sealed class OffPolicyTrainer : IDisposable
     private int _stepInEpoch, _updatesInEpoch, _episodesInEpoch;
     private double _qLoss, _policyLoss, _meanQ, _returns, _envSeconds, _learnSeconds;
 
-    public OffPolicyTrainer(TaskDefinition task, IAgent agent, TrainerSettings settings, int batchSize, int seed)
+    private readonly IEpochSchedule? _schedule;
+
+    /// <param name="schedule">applied before every epoch (also before continuing an interrupted one); null: the settings stay</param>
+    public OffPolicyTrainer(TaskDefinition task, IAgent agent, TrainerSettings settings, int batchSize, int seed, IEpochSchedule? schedule = null)
     {
+        _schedule = schedule;
         _settings = settings;
         _agent = agent;
         _seed = seed;
@@ -109,6 +120,7 @@ public sealed class OffPolicyTrainer : IDisposable
     public EpochResult? RunEpoch(CancellationToken cancel = default, Action<int>? progress = null)
     {
         int obsDim = _observation.Length;
+        _schedule?.Apply(Epoch, _agent, this);
         while (_stepInEpoch < _settings.EpochLength)
         {
             if (cancel.IsCancellationRequested) return null;
@@ -160,7 +172,12 @@ public sealed class OffPolicyTrainer : IDisposable
     /// <summary>The trainer's own state for a checkpoint: counters, RNG, exploration noise and (optionally) the replay pool.</summary>
     public IEnumerable<(string Name, float[] Values)> SaveState(bool includeReplay)
     {
-        yield return ("trainer_counters", BitPacking.FromInt64([EnvSteps, Epoch, _stepInEpoch, _replay.Count, _replay.Next, includeReplay ? 1 : 0]));
+        yield return CheckpointCounters.Entry("env_steps", EnvSteps);
+        yield return CheckpointCounters.Entry("epoch", Epoch);
+        yield return CheckpointCounters.Entry("step_in_epoch", _stepInEpoch);
+        yield return CheckpointCounters.Entry("replay_count", _replay.Count);
+        yield return CheckpointCounters.Entry("replay_next", _replay.Next);
+        yield return CheckpointCounters.Entry("replay_saved", includeReplay ? 1 : 0);
         yield return ("trainer_rng", BitPacking.FromUInt64(_rng.State));
         yield return ("trainer_ou", _noise.State);
         if (!includeReplay) yield break;
@@ -172,8 +189,13 @@ public sealed class OffPolicyTrainer : IDisposable
     }
 
     /// <summary>Epochs completed when the checkpoint <paramref name="tensors"/> was written.</summary>
-    public static int EpochOf(Dictionary<string, float[]> tensors, string source) =>
-        (int)BitPacking.ToInt64(ParameterFile.Take(tensors, "trainer_counters", 6, source))[1];
+    public static int EpochOf(Dictionary<string, float[]> tensors, string source) => (int)Counter(tensors, "epoch", source);
+
+    private static long Counter(Dictionary<string, float[]> tensors, string name, string source)
+    {
+        string[] legacyOrder = ["env_steps", "epoch", "step_in_epoch", "replay_count", "replay_next", "replay_saved"];
+        return CheckpointCounters.Read(tensors, name, source, "trainer_counters", Array.IndexOf(legacyOrder, name), legacyOrder.Length);
+    }
 
     /// <summary>
     /// Restores what <see cref="SaveState"/> wrote. The env starts a fresh episode (a MuJoCo state
@@ -182,11 +204,10 @@ public sealed class OffPolicyTrainer : IDisposable
     /// </summary>
     public void LoadState(Dictionary<string, float[]> tensors, string source)
     {
-        var counters = BitPacking.ToInt64(ParameterFile.Take(tensors, "trainer_counters", 6, source));
-        (EnvSteps, Epoch, _stepInEpoch) = (counters[0], (int)counters[1], (int)counters[2]);
+        (EnvSteps, Epoch, _stepInEpoch) = (Counter(tensors, "env_steps", source), (int)Counter(tensors, "epoch", source), (int)Counter(tensors, "step_in_epoch", source));
         _rng.State = BitPacking.ToUInt64(ParameterFile.Take(tensors, "trainer_rng", 4, source));
         ParameterFile.Restore(tensors, "trainer_ou", _noise.State, source);
-        if (counters[5] == 1)
+        if (Counter(tensors, "replay_saved", source) == 1)
         {
             ParameterFile.Restore(tensors, "replay_observations", _replay.Observations, source);
             ParameterFile.Restore(tensors, "replay_actions", _replay.Actions, source);
@@ -195,7 +216,7 @@ public sealed class OffPolicyTrainer : IDisposable
             var terminals = new float[_replay.Capacity];
             ParameterFile.Restore(tensors, "replay_terminals", terminals, source);
             for (int i = 0; i < terminals.Length; i++) _replay.Terminals[i] = terminals[i] != 0;
-            _replay.RestorePosition((int)counters[3], (int)counters[4]);
+            _replay.RestorePosition((int)Counter(tensors, "replay_count", source), (int)Counter(tensors, "replay_next", source));
         }
         _trainingReturn = 0;
         _noise.Reset(0);
