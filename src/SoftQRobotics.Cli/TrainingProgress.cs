@@ -25,14 +25,14 @@ internal sealed class TrainingProgress : ITrainingProgress, IDisposable
                       $"{_stepsPerSecond,7:F0} steps/s  return {_lastReturn,9:F2}  ETA {eta} ");
     }
 
-    public void EpochDone(int epochs, IReadOnlyDictionary<string, double> m)
+    public void EpochDone(int epochs, EpochMetrics m)
     {
         _epochsThisSession++;
-        (_lastReturn, _stepsPerSecond) = (m["average_return"], m["env_steps"] / Math.Max(m["wall_seconds"], 1e-9));
-        string line = $"epoch {m["epoch"]}/{epochs}  return {m["average_return"]:F2}  discounted {m["average_discounted_return"]:F2}  " +
-                      $"length {m["average_episode_length"]:F0}  q_loss {m["q_loss"]:G4}  env {m["env_steps_per_second"]:F0}/s  " +
-                      $"updates {m["gradient_steps_per_second"]:F0}/s";
-        if (double.IsFinite(m["min_distance_so_far"])) line += $"  min distance {m["min_distance_so_far"]:F2}";
+        (_lastReturn, _stepsPerSecond) = (m.AverageReturn, m.EnvSteps / Math.Max(m.WallSeconds, 1e-9));
+        string line = $"epoch {m.Epoch}/{epochs}  return {m.AverageReturn:F2}  discounted {m.AverageDiscountedReturn:F2}  " +
+                      $"length {m.AverageEpisodeLength:F0}  q_loss {m.QLoss:G4}  env {m.EnvStepsPerSecond:F0}/s  " +
+                      $"updates {m.GradientStepsPerSecond:F0}/s";
+        if (double.IsFinite(m.MinDistanceSoFar)) line += $"  min distance {m.MinDistanceSoFar:F2}";
         Console.WriteLine(_live ? "\r" + line.PadRight(Console.WindowWidth > 0 ? Math.Min(Console.WindowWidth - 1, 200) : 0) : line);
     }
 

@@ -18,16 +18,8 @@ namespace SoftQRobotics.Pipelines;
 /// </summary>
 public sealed class RunDirectory
 {
-    /// <summary>Columns of metrics.csv, in order.</summary>
-    public static readonly string[] MetricColumns =
-    [
-        "epoch", "env_steps", "gradient_steps", "average_return", "average_discounted_return", "average_episode_length",
-        "min_return", "max_return", "q_loss", "policy_loss", "mean_q", "alpha", "particles",
-        "env_steps_per_second", "gradient_steps_per_second", "training_episodes", "training_return",
-        "final_com_x", "progress_min", "progress_max", "max_com_x", "min_com_x",
-        "distance_to_goal", "min_distance_to_goal", "min_distance_so_far", "wall_seconds",
-        "reward_scale", "final_distance_min", "final_distance_so_far",
-    ];
+    /// <summary>Columns of metrics.csv, in order (<see cref="EpochMetrics"/>).</summary>
+    public static readonly string[] MetricColumns = EpochMetrics.Columns;
 
     public RunDirectory(string path) => Path = System.IO.Path.GetFullPath(path);
 
@@ -96,10 +88,11 @@ public sealed class RunDirectory
         ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
     };
 
-    /// <summary>Rows of metrics.csv as column → value maps (empty if the file does not exist).</summary>
-    public List<Dictionary<string, double>> ReadMetrics()
+    /// <summary>Rows of metrics.csv (empty if the file does not exist).</summary>
+    /// <exception cref="InvalidDataException">a row has another number of cells than the header, or a cell is not a number.</exception>
+    public List<EpochMetrics> ReadMetrics()
     {
-        var rows = new List<Dictionary<string, double>>();
+        var rows = new List<EpochMetrics>();
         if (!File.Exists(MetricsFile)) return rows;
         var lines = File.ReadAllLines(MetricsFile);
         if (lines.Length == 0) return rows;
@@ -108,7 +101,14 @@ public sealed class RunDirectory
         {
             var cells = line.Split(',');
             if (cells.Length != header.Length) throw new InvalidDataException($"{MetricsFile}: a row has {cells.Length} cells, the header {header.Length}");
-            rows.Add(header.Zip(cells).ToDictionary(p => p.First, p => double.Parse(p.Second, CultureInfo.InvariantCulture)));
+            try
+            {
+                rows.Add(EpochMetrics.FromCells(header, cells));
+            }
+            catch (FormatException)
+            {
+                throw new InvalidDataException($"{MetricsFile}: a cell is not a number in row '{line}'");
+            }
         }
         return rows;
     }
@@ -123,12 +123,12 @@ public sealed class RunDirectory
     }
 
     /// <summary>Appends one epoch's row (writing the header first if the file is new).</summary>
-    public void AppendMetrics(IReadOnlyDictionary<string, double> row)
+    public void AppendMetrics(EpochMetrics row)
     {
         bool fresh = !File.Exists(MetricsFile);
         using var writer = new StreamWriter(MetricsFile, append: true);
         if (fresh) writer.WriteLine(string.Join(',', MetricColumns));
-        writer.WriteLine(string.Join(',', MetricColumns.Select(c => row.TryGetValue(c, out double v) ? v.ToString("R", CultureInfo.InvariantCulture) : "NaN")));
+        writer.WriteLine(string.Join(',', row.Values().Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
         writer.Flush();
     }
 

@@ -15,7 +15,7 @@ public interface ITrainingProgress
     void Step(int epoch, int epochs, int stepInEpoch, int epochLength);
 
     /// <summary>Called after every epoch with its metrics row.</summary>
-    void EpochDone(int epochs, IReadOnlyDictionary<string, double> metrics);
+    void EpochDone(int epochs, EpochMetrics metrics);
 }
 
 /// <summary>
@@ -108,8 +108,8 @@ public sealed class TrainingRun : IDisposable
         var rows = run.ReadMetrics();
         if (rows.Count > 0)
         {
-            (training._minDistanceSoFar, training._wallSeconds) = (rows[^1]["min_distance_so_far"], rows[^1]["wall_seconds"]);
-            training._finalDistanceSoFar = rows[^1].GetValueOrDefault("final_distance_so_far", double.NaN);
+            (training._minDistanceSoFar, training._wallSeconds) = (rows[^1].MinDistanceSoFar, rows[^1].WallSeconds);
+            training._finalDistanceSoFar = rows[^1].FinalDistanceSoFar;
         }
         var info = run.ReadRunInfo();
         info["status"] = "running";
@@ -157,7 +157,7 @@ public sealed class TrainingRun : IDisposable
         return true;
     }
 
-    private Dictionary<string, double> MetricsRow(EpochResult r)
+    private EpochMetrics MetricsRow(EpochResult r)
     {
         var eval = r.Evaluation;
 
@@ -169,37 +169,37 @@ public sealed class TrainingRun : IDisposable
         // the authors' Fig. 3b statistic: the smallest final distance over the episodes, as a running minimum over epochs
         double finalDistance = eval.Min(e => e.Final.DistanceToGoal);
         if (!double.IsNaN(finalDistance)) _finalDistanceSoFar = double.IsNaN(_finalDistanceSoFar) ? finalDistance : Math.Min(_finalDistanceSoFar, finalDistance);
-        return new Dictionary<string, double>
+        return new EpochMetrics
         {
-            ["epoch"] = r.Epoch,
-            ["env_steps"] = r.EnvSteps,
-            ["gradient_steps"] = r.GradientSteps,
-            ["average_return"] = r.AverageReturn,
-            ["average_discounted_return"] = r.AverageDiscountedReturn,
-            ["average_episode_length"] = r.AverageEpisodeLength,
-            ["min_return"] = eval.Min(e => e.Return),
-            ["max_return"] = eval.Max(e => e.Return),
-            ["q_loss"] = r.MeanQLoss,
-            ["policy_loss"] = r.MeanPolicyLoss,
-            ["mean_q"] = r.MeanQ,
-            ["alpha"] = _agent.Entropy?.Alpha ?? double.NaN,
-            ["reward_scale"] = _trainer.RewardScale,
-            ["particles"] = _agent.Entropy?.Particles ?? double.NaN,
-            ["env_steps_per_second"] = r.EnvStepsPerSecond,
-            ["gradient_steps_per_second"] = r.GradientStepsPerSecond,
-            ["training_episodes"] = r.TrainingEpisodes,
-            ["training_return"] = r.MeanTrainingReturn,
-            ["final_com_x"] = eval.Average(e => e.Final.ComX),
-            ["progress_min"] = progressPerEpisode.Min(),
-            ["progress_max"] = progressPerEpisode.Max(),
-            ["max_com_x"] = eval.Max(e => e.MaxComX),
-            ["min_com_x"] = eval.Min(e => e.MinComX),
-            ["distance_to_goal"] = eval.Average(e => e.Final.DistanceToGoal),
-            ["min_distance_to_goal"] = minDistance,
-            ["min_distance_so_far"] = double.IsPositiveInfinity(_minDistanceSoFar) ? double.NaN : _minDistanceSoFar,
-            ["wall_seconds"] = _wallSeconds,
-            ["final_distance_min"] = finalDistance,
-            ["final_distance_so_far"] = double.IsPositiveInfinity(_finalDistanceSoFar) ? double.NaN : _finalDistanceSoFar,
+            Epoch = r.Epoch,
+            EnvSteps = r.EnvSteps,
+            GradientSteps = r.GradientSteps,
+            AverageReturn = r.AverageReturn,
+            AverageDiscountedReturn = r.AverageDiscountedReturn,
+            AverageEpisodeLength = r.AverageEpisodeLength,
+            MinReturn = eval.Min(e => e.Return),
+            MaxReturn = eval.Max(e => e.Return),
+            QLoss = r.MeanQLoss,
+            PolicyLoss = r.MeanPolicyLoss,
+            MeanQ = r.MeanQ,
+            Alpha = _agent.Entropy?.Alpha ?? double.NaN,
+            RewardScale = _trainer.RewardScale,
+            Particles = _agent.Entropy?.Particles ?? double.NaN,
+            EnvStepsPerSecond = r.EnvStepsPerSecond,
+            GradientStepsPerSecond = r.GradientStepsPerSecond,
+            TrainingEpisodes = r.TrainingEpisodes,
+            TrainingReturn = r.MeanTrainingReturn,
+            FinalComX = eval.Average(e => e.Final.ComX),
+            ProgressMin = progressPerEpisode.Min(),
+            ProgressMax = progressPerEpisode.Max(),
+            MaxComX = eval.Max(e => e.MaxComX),
+            MinComX = eval.Min(e => e.MinComX),
+            DistanceToGoal = eval.Average(e => e.Final.DistanceToGoal),
+            MinDistanceToGoal = minDistance,
+            MinDistanceSoFar = double.IsPositiveInfinity(_minDistanceSoFar) ? double.NaN : _minDistanceSoFar,
+            WallSeconds = _wallSeconds,
+            FinalDistanceMin = finalDistance,
+            FinalDistanceSoFar = double.IsPositiveInfinity(_finalDistanceSoFar) ? double.NaN : _finalDistanceSoFar,
         };
     }
 

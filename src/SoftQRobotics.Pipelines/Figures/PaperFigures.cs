@@ -121,8 +121,10 @@ public static class PaperFigures
         foreach (var run in runs)
         {
             var rows = run.Metrics();
-            string column = rows.Count > 0 && rows[0].ContainsKey("final_distance_so_far") ? "final_distance_so_far" : "min_distance_so_far";
-            chart.Line(run.Label, run.Color, Column(rows, "epoch"), Column(rows, column));
+            // runs from before the final distance was logged have only the per-episode minimum
+            bool hasFinal = rows.Any(r => double.IsFinite(r.FinalDistanceSoFar));
+            chart.Line(run.Label, run.Color, rows.Select(r => (double)r.Epoch).ToArray(),
+                rows.Select(r => hasFinal ? r.FinalDistanceSoFar : r.MinDistanceSoFar).ToArray());
         }
         chart.Reference($"upper-passage threshold {threshold.Distance:F2} m", "#000000", threshold.Distance);
         return SvgChart.Document([chart], columns: 1, panelWidth: 720, panelHeight: 440, heading: "Ant maze (Fig. 3b)");
@@ -182,7 +184,7 @@ public static class PaperFigures
         return runs;
     }
 
-    private static double[] Column(List<Dictionary<string, double>> rows, string name) => rows.Select(r => r[name]).ToArray();
+    private static double[] Column(List<EpochMetrics> rows, string name) => rows.Select(r => r[name]).ToArray();
 
     private static double[] RunningMax(double[] values)
     {
@@ -195,7 +197,7 @@ public static class PaperFigures
     /// <summary>A run as the figures see it: task, variant (algorithm × initialisation), label and colour.</summary>
     private sealed class Run
     {
-        private List<Dictionary<string, double>>? _metrics;
+        private List<EpochMetrics>? _metrics;
 
         public required RunDirectory Directory { get; init; }
         public required RunConfig Config { get; init; }
@@ -230,7 +232,7 @@ public static class PaperFigures
             };
         }
 
-        public List<Dictionary<string, double>> Metrics() => _metrics ??= Directory.ReadMetrics();
+        public List<EpochMetrics> Metrics() => _metrics ??= Directory.ReadMetrics();
 
         public List<List<(double X, double Y)>> LastTraces()
         {

@@ -1,22 +1,17 @@
 namespace SoftQRobotics.Pipelines.Logging;
 
-/// <summary>TensorBoard tags of the metrics.csv columns: grouped as eval/, train/ and perf/ (step = env steps).</summary>
+/// <summary>TensorBoard tags of the metrics.csv columns, grouped as eval/, train/ and perf/ (<see cref="EpochMetrics"/>); step = env steps.</summary>
 public static class MetricTags
 {
-    private static readonly HashSet<string> Evaluation =
-    [
-        "average_return", "average_discounted_return", "average_episode_length", "min_return", "max_return",
-        "final_com_x", "progress_min", "progress_max", "max_com_x", "min_com_x",
-        "distance_to_goal", "min_distance_to_goal", "min_distance_so_far", "final_distance_min", "final_distance_so_far",
-    ];
-
-    private static readonly HashSet<string> Performance = ["env_steps_per_second", "gradient_steps_per_second", "wall_seconds"];
-
     /// <summary>The tag of a metrics column, e.g. eval/average_return, train/q_loss, perf/gradient_steps_per_second.</summary>
-    public static string Of(string column) =>
-        Evaluation.Contains(column) ? "eval/" + column : Performance.Contains(column) ? "perf/" + column : "train/" + column;
+    /// <exception cref="ArgumentException">no such column.</exception>
+    public static string Of(string column)
+    {
+        int index = Array.IndexOf(EpochMetrics.Columns, column);
+        return index >= 0 ? EpochMetrics.Tags[index] : throw new ArgumentException($"unknown metrics column '{column}'");
+    }
 
     /// <summary>Every column of a metrics row but env_steps (the step axis), as (tag, value).</summary>
-    public static IEnumerable<(string Tag, double Value)> Scalars(IReadOnlyDictionary<string, double> row) =>
-        RunDirectory.MetricColumns.Where(c => c != "env_steps" && row.ContainsKey(c)).Select(c => (Of(c), row[c]));
+    public static IEnumerable<(string Tag, double Value)> Scalars(EpochMetrics row) =>
+        EpochMetrics.Tags.Zip(row.Values()).Where((_, i) => EpochMetrics.Columns[i] != "env_steps");
 }

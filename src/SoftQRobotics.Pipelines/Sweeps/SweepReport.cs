@@ -39,8 +39,8 @@ public static class SweepReport
                 var rows = status == SeedStatus.NotStarted ? [] : new RunDirectory(sweep.SeedDirectory(seed)).ReadMetrics();
                 var (metricName, metricValue) = ExperimentMetric(config.Task, sweep.SeedDirectory(seed), rows);
                 lines.Add(new SeedReport(sweep.Path, seed, SweepDirectory.Describe(status), rows.Count, epochs,
-                    rows.Count > 0 ? rows[^1]["average_return"] : double.NaN,
-                    rows.Count > 0 ? rows.Max(r => r["average_return"]) : double.NaN,
+                    rows.Count > 0 ? rows[^1].AverageReturn : double.NaN,
+                    rows.Count > 0 ? rows.Max(r => r.AverageReturn) : double.NaN,
                     metricName, metricValue));
             }
         }
@@ -53,17 +53,17 @@ public static class SweepReport
     /// centre-of-mass x (progress towards the finish line); ant goal tasks — the best final distance to
     /// the goal so far (Fig. 3b's statistic); otherwise the mean final centre-of-mass x.
     /// </summary>
-    public static (string Name, double Value) ExperimentMetric(string task, string runDirectory, List<Dictionary<string, double>> rows)
+    public static (string Name, double Value) ExperimentMetric(string task, string runDirectory, List<EpochMetrics> rows)
     {
         if (task == "multigoal")
         {
             if (rows.Count == 0) return ("goals_reached", double.NaN);
-            string traces = Path.Combine(runDirectory, "evaluation", $"epoch_{(int)rows[^1]["epoch"]:D4}.csv");
+            string traces = Path.Combine(runDirectory, "evaluation", $"epoch_{rows[^1].Epoch:D4}.csv");
             return ("goals_reached", File.Exists(traces) ? GoalsReached(RunDirectory.ReadTraces(traces)) : double.NaN);
         }
         bool hasGoal = task is "ant-maze" or "ant-u-maze" or "ant-hallway-wide" or "ant-hallway-narrow";
-        string column = hasGoal ? "final_distance_so_far" : "final_com_x";
-        return (hasGoal ? "distance_to_goal" : "progress", rows.Count > 0 ? rows[^1][column] : double.NaN);
+        if (rows.Count == 0) return (hasGoal ? "distance_to_goal" : "progress", double.NaN);
+        return hasGoal ? ("distance_to_goal", rows[^1].FinalDistanceSoFar) : ("progress", rows[^1].FinalComX);
     }
 
     /// <summary>How many multi-goal goals some episode's trace passes within 1 of.</summary>

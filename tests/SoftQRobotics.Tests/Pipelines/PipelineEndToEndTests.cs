@@ -224,7 +224,7 @@ public class PipelineEndToEndTests
         return path;
     }
 
-    private static List<Dictionary<string, double>> Metrics(string run) => new SoftQRobotics.Pipelines.RunDirectory(run).ReadMetrics();
+    private static List<SoftQRobotics.Pipelines.EpochMetrics> Metrics(string run) => new SoftQRobotics.Pipelines.RunDirectory(run).ReadMetrics();
 
     private static Dictionary<string, string> Hashes(string run) =>
         Directory.GetFiles(run, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(run, f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));

@@ -36,7 +36,7 @@ public class TensorBoardTests
             Assert.Equal((long)rows[i]["env_steps"], Step(scalarEvents[i]));
             Assert.Equal(rows[i]["average_return"], values["eval/average_return"], 1e-5 * Math.Max(1, Math.Abs(rows[i]["average_return"])));
             Assert.Equal((float)rows[i]["gradient_steps_per_second"], values["perf/gradient_steps_per_second"]);
-            foreach (var (column, value) in rows[i].Where(c => c.Key != "env_steps"))
+            foreach (var (column, value) in EpochMetrics.Columns.Zip(rows[i].Values()).Where(c => c.First != "env_steps"))
             {
                 string tag = SoftQRobotics.Pipelines.Logging.MetricTags.Of(column);
                 if (double.IsFinite(value)) Assert.Equal((float)value, values[tag]);

@@ -1,0 +1,45 @@
+using SoftQRobotics.Pipelines;
+
+namespace SoftQRobotics.Tests.Pipelines;
+
+/// <summary>metrics.csv is a file format users' scripts read: its columns, their order and old files must keep working.</summary>
+public class EpochMetricsTests
+{
+    [Fact]
+    public void Columns_AreTheFileFormat_InOrder()
+    {
+        Assert.Equal(
+            "epoch,env_steps,gradient_steps,average_return,average_discounted_return,average_episode_length,min_return,max_return," +
+            "q_loss,policy_loss,mean_q,alpha,particles,env_steps_per_second,gradient_steps_per_second,training_episodes,training_return," +
+            "final_com_x,progress_min,progress_max,max_com_x,min_com_x,distance_to_goal,min_distance_to_goal,min_distance_so_far," +
+            "wall_seconds,reward_scale,final_distance_min,final_distance_so_far",
+            string.Join(',', EpochMetrics.Columns));
+        Assert.Equal("eval/average_return", EpochMetrics.Tags[Array.IndexOf(EpochMetrics.Columns, "average_return")]);
+        Assert.Equal("perf/wall_seconds", EpochMetrics.Tags[Array.IndexOf(EpochMetrics.Columns, "wall_seconds")]);
+        Assert.Equal("train/q_loss", EpochMetrics.Tags[Array.IndexOf(EpochMetrics.Columns, "q_loss")]);
+    }
+
+    [Fact]
+    public void RowsRoundTrip_AndAnOlderFileWithoutTheLaterColumnsReadsThemAsNaN()
+    {
+        string dir = TestPaths.ScratchDirectory();
+        var run = new RunDirectory(dir);
+        var row = new EpochMetrics { Epoch = 3, EnvSteps = 300, GradientSteps = 237, AverageReturn = -1.25, QLoss = 0.5, WallSeconds = 12.5, FinalDistanceSoFar = 0.75 };
+        run.AppendMetrics(row);
+        Assert.Equal(row, Assert.Single(run.ReadMetrics()));
+        Assert.Equal(237.0, row["gradient_steps"]);
+        Assert.Throws<ArgumentException>(() => row["no_such_column"]);
+
+        // a file written before reward_scale and the final distances existed
+        var older = EpochMetrics.Columns.Take(26).ToArray();
+        File.WriteAllText(run.MetricsFile, string.Join(',', older) + "\n" + string.Join(',', older.Select((_, i) => i.ToString())) + "\n");
+        var read = Assert.Single(run.ReadMetrics());
+        Assert.Equal((1, 25.0), (read.EnvSteps, read.WallSeconds));
+        Assert.True(double.IsNaN(read.RewardScale) && double.IsNaN(read.FinalDistanceSoFar));
+
+        File.WriteAllText(run.MetricsFile, "epoch,env_steps\n1,abc\n");
+        var error = Assert.Throws<InvalidDataException>(() => run.ReadMetrics());
+        Assert.Contains("not a number", error.Message);
+        Directory.Delete(dir, true);
+    }
+}
