@@ -59,7 +59,12 @@ public sealed class RunDirectory
     }
 
     /// <summary>The resolved config of the run.</summary>
-    public RunConfig LoadConfig() => RunConfig.Load(ConfigFile);
+    /// <exception cref="InvalidDataException">config.yaml is missing or invalid.</exception>
+    public RunConfig LoadConfig()
+    {
+        if (!File.Exists(ConfigFile)) throw new InvalidDataException($"config file not found: {ConfigFile}");
+        return RunConfig.Parse(File.ReadAllText(ConfigFile), ConfigFile, resolved: true);
+    }
 
     /// <summary>run.json as a JSON object.</summary>
     public JsonObject ReadRunInfo()

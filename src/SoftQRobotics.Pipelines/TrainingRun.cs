@@ -77,7 +77,7 @@ public sealed class TrainingRun : IDisposable
         {
             throw new InvalidDataException($"cannot fine-tune {pretrained.Task} ({from.ObservationSize}-d observations, {from.ActionSize} actions) on {config.Task} ({to.ObservationSize}, {to.ActionSize})");
         }
-        config.HiddenSizes = pretrained.HiddenSizes;
+        config = config with { Learner = config.Learner with { HiddenSizes = pretrained.Learner.HiddenSizes } };
         var tensors = source.LoadCheckpoint();
 
         var run = RunDirectory.Create(runDirectory, name, config.Seed);
@@ -94,7 +94,7 @@ public sealed class TrainingRun : IDisposable
     {
         var run = RunDirectory.Open(runDirectory);
         var config = run.LoadConfig();
-        if (epochs is { } e) config.Epochs = e;
+        if (epochs is { } e) config = config with { Epochs = e };
         var tensors = run.LoadCheckpoint();
         var agent = AgentFactory.Create(config);
         agent.LoadState(tensors, run.CheckpointFile);
@@ -131,7 +131,7 @@ public sealed class TrainingRun : IDisposable
         {
             long start = Stopwatch.GetTimestamp();
             int epoch = _trainer.Epoch + 1;
-            var result = _trainer.RunEpoch(cancel, step => progress?.Step(epoch, _config.Epochs, step, _config.EpochLength));
+            var result = _trainer.RunEpoch(cancel, step => progress?.Step(epoch, _config.Epochs, step, _config.Trainer.EpochLength));
             _wallSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
             if (result is null)
             {
@@ -143,7 +143,7 @@ public sealed class TrainingRun : IDisposable
             _tensorBoard.WriteScalars(result.EnvSteps, MetricTags.Scalars(row));
             _run.WriteEvaluationTraces(result.Epoch, result.Evaluation);
             _run.WriteEvaluationEpisodes(result.Epoch, result.Evaluation);
-            if (_config.VideoEvery > 0 && result.Epoch % _config.VideoEvery == 0) RecordVideo(result.Epoch);
+            if (_config.Video.Every > 0 && result.Epoch % _config.Video.Every == 0) RecordVideo(result.Epoch);
             sinceCheckpoint = true;
             if (result.Epoch % _config.CheckpointEvery == 0)
             {
@@ -210,7 +210,7 @@ public sealed class TrainingRun : IDisposable
         string extension = FfmpegVideoWriter.IsAvailable() ? ".mp4" : ".gif";
         string file = System.IO.Path.Combine(_run.VideosFolder, $"epoch_{epoch:D4}{extension}");
         EpisodeRenderer.Render(Envs.TaskRegistry.Get(_config.Task), _agent,
-            new RenderRequest(1, _config.VideoCamera, _config.VideoWidth, _config.VideoHeight, _config.Seed + 1_000_000 + epoch, file));
+            new RenderRequest(1, _config.Video.Camera, _config.Video.Width, _config.Video.Height, _config.Seed + 1_000_000 + epoch, file));
     }
 
     private void WriteHeader(string command, string name, string? finetunedFrom)

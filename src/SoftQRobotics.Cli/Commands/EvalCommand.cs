@@ -44,12 +44,12 @@ internal static class EvalCommand
     {
         if (episodes < 1) throw new ArgumentException("--episodes must be at least 1");
         var run = RunDirectory.Open(runPath);
-        var config = run.LoadConfig();
-        config.EvaluationEpisodes = Math.Max(config.EvaluationEpisodes, episodes);
+        var loaded = run.LoadConfig();
+        var config = loaded with { Trainer = loaded.Trainer with { EvaluationEpisodes = Math.Max(loaded.Trainer.EvaluationEpisodes, episodes) } };
         var (agent, tensors) = AgentFactory.FromCheckpoint(run, config);
         int epoch = Pipelines.Training.OffPolicyTrainer.EpochOf(tensors, run.CheckpointFile);
         using var envs = new VectorEnv(TaskRegistry.Get(config.Task), episodes, autoReset: false);
-        var stats = Evaluator.Run(envs, agent, seed, config.Discount);
+        var stats = Evaluator.Run(envs, agent, seed, config.Learner.Discount);
         double mean = stats.Average(s => s.Return);
         double std = Math.Sqrt(stats.Sum(s => (s.Return - mean) * (s.Return - mean)) / Math.Max(1, stats.Length - 1));
         var progress = stats.Select(s => s.Final.ComX - s.ComTrace[0]).ToArray();

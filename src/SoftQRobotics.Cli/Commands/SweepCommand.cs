@@ -69,7 +69,7 @@ internal static class SweepCommand
             {
                 string file = parse.GetRequiredValue(config);
                 var settings = RunConfig.Load(file);   // fail fast on a bad config, before launching anything
-                if (parse.GetValue(epochs) is { } e) settings.Epochs = e;
+                if (parse.GetValue(epochs) is { } e) settings = settings with { Epochs = e };
                 settings.Validate(file);
                 todo = ParseSeeds(parse.GetRequiredValue(seeds));
                 var kind = parse.GetValue(backend);

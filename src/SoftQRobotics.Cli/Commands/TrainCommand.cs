@@ -74,8 +74,8 @@ internal static class TrainCommand
     private static RunConfig Configure(string file, int? seed, int? epochs)
     {
         var settings = RunConfig.Load(file);
-        if (seed is { } s) settings.Seed = s;
-        if (epochs is { } e) settings.Epochs = e;
+        if (seed is { } s) settings = settings with { Seed = s };
+        if (epochs is { } e) settings = settings with { Epochs = e };
         settings.Validate(file);
         return settings;
     }

@@ -4,25 +4,6 @@ using SoftQRobotics.Learning.Replay;
 
 namespace SoftQRobotics.Learning.Agents;
 
-/// <summary>Hyperparameters of the DDPG baseline (same networks and schedule as SQL; no α).</summary>
-public sealed record DdpgSettings
-{
-    /// <summary>Hidden widths of the actor and the critic.</summary>
-    public int[] HiddenSizes { get; init; } = [100, 100];
-    /// <summary>Hard copy of both targets every this many gradient steps.</summary>
-    public int TargetUpdateInterval { get; init; } = 1000;
-    /// <summary>N.</summary>
-    public int BatchSize { get; init; } = 64;
-    /// <summary>Adam learning rate of the critic.</summary>
-    public float QLearningRate { get; init; } = 1e-3f;
-    /// <summary>Adam learning rate of the actor.</summary>
-    public float PolicyLearningRate { get; init; } = 1e-4f;
-    /// <summary>γ.</summary>
-    public double Discount { get; init; } = 0.99;
-    /// <summary>Largest number of observations one <c>Act</c> call may hold.</summary>
-    public int MaxActBatch { get; init; } = 256;
-}
-
 /// <summary>
 /// Deep deterministic policy gradient (Lillicrap et al., 2016), the paper's baseline: actor
 /// μ(s) = tanh(MLP(s)), critic Q(s, a), hard-copied targets μ̄ and Q̄.
@@ -40,14 +21,20 @@ public sealed class Ddpg : IAgent
     private readonly float[] _ascent;         // (N) ∂(−mean Q)/∂Q = −1/N
     private readonly float[] _actionGradient; // (N × act)
 
-    public Ddpg(int observationSize, int actionSize, DdpgSettings settings, ulong seed)
+    /// <summary>A fresh learner: critic and actor initialised from <paramref name="seed"/>, targets equal to them.</summary>
+    /// <param name="observationSize">obsDim</param>
+    /// <param name="actionSize">actDim</param>
+    /// <param name="settings">the hyperparameters</param>
+    /// <param name="seed">seed of the initialisation</param>
+    /// <param name="maxActBatch">most observation rows one <c>Act</c> call may hold (e.g. the evaluation envs)</param>
+    public Ddpg(int observationSize, int actionSize, DdpgSettings settings, ulong seed, int maxActBatch = 256)
     {
         _settings = settings;
         (_obsDim, _actDim, _n) = (observationSize, actionSize, settings.BatchSize);
         _rng = new Rng(seed);
         int[] qSizes = [observationSize + actionSize, .. settings.HiddenSizes, 1];
         int[] muSizes = [observationSize, .. settings.HiddenSizes, actionSize];
-        int batch = Math.Max(_n, settings.MaxActBatch);
+        int batch = Math.Max(_n, maxActBatch);
         _q = new Mlp(qSizes, Activation.Relu, Activation.Identity, batch);
         _qTarget = new Mlp(qSizes, Activation.Relu, Activation.Identity, batch);
         _mu = new Mlp(muSizes, Activation.Relu, Activation.Tanh, batch);
@@ -67,6 +54,9 @@ public sealed class Ddpg : IAgent
 
     /// <inheritdoc/>
     public string Algorithm => "ddpg";
+
+    /// <inheritdoc/>
+    public LearnerSettings Settings => _settings;
     /// <inheritdoc/>
     public long Updates { get; private set; }
     /// <summary>The critic.</summary>

@@ -24,6 +24,9 @@ public interface IAgent : IBatchPolicy
     /// <summary>"sql" or "ddpg".</summary>
     string Algorithm { get; }
 
+    /// <summary>The hyperparameters the agent was built with (<see cref="SqlSettings"/> or <see cref="DdpgSettings"/>).</summary>
+    LearnerSettings Settings { get; }
+
     /// <summary>
     /// The policy without its randomness, one action row per observation row: SQL's sampling network
     /// at ξ = 0, DDPG's actor (which is deterministic anyway).

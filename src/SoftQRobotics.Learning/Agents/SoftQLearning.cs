@@ -32,7 +32,13 @@ public sealed class SoftQLearning : IAgent
     private readonly QActionGradient _dQda;      // ∂Q/∂a for the SVGD score
     private float[] _frozenTargetNoise = [];     // (K_ξ × act)
 
-    public SoftQLearning(int observationSize, int actionSize, SqlSettings settings, ulong seed)
+    /// <summary>A fresh learner: Q, Q̄ = Q and the sampler f^φ initialised from <paramref name="seed"/>.</summary>
+    /// <param name="observationSize">obsDim</param>
+    /// <param name="actionSize">actDim</param>
+    /// <param name="settings">the hyperparameters</param>
+    /// <param name="seed">seed of the initialisation and of every draw (a′, ξ)</param>
+    /// <param name="maxActBatch">most observation rows one <c>Act</c> call may hold (e.g. the evaluation envs)</param>
+    public SoftQLearning(int observationSize, int actionSize, SqlSettings settings, ulong seed, int maxActBatch = 256)
     {
         _settings = settings;
         (_obsDim, _actDim, _n) = (observationSize, actionSize, settings.BatchSize);
@@ -45,8 +51,8 @@ public sealed class SoftQLearning : IAgent
         _qTarget = new Mlp(qSizes, Activation.Relu, Activation.Identity, rows);
         _q.Initialize(settings.QInitializer, _rng);
         _qOptimizer = new Adam(_q.Parameters.Length, settings.QLearningRate);
-        _sampler = new SteinSampler(observationSize, actionSize, settings.HiddenSizes, _n, k, settings.MaxActBatch,
-            settings.PolicyLearningRate, settings.Kernel, settings.PolicyInitializer, _rng);
+        _sampler = new SteinSampler(observationSize, actionSize, settings.HiddenSizes, _n, k, maxActBatch,
+            settings.PolicyLearningRate, settings.KernelBandwidth, settings.PolicyInitializer, _rng);
         _fTarget = new Mlp([width, .. settings.HiddenSizes, actionSize], Activation.Relu, Activation.Identity, _n * k);
         CopyTargets();
 
@@ -59,6 +65,10 @@ public sealed class SoftQLearning : IAgent
 
     /// <inheritdoc/>
     public string Algorithm => "sql";
+
+    /// <inheritdoc/>
+    public LearnerSettings Settings => _settings;
+
     /// <inheritdoc/>
     public long Updates { get; private set; }
     /// <summary>α, the temperature (fine-tuning anneals it).</summary>

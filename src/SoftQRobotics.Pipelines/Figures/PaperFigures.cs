@@ -55,7 +55,7 @@ public static class PaperFigures
                 // act in batches no larger than the run's evaluation batch (the agents' workspaces are sized for it)
                 var observations = Enumerable.Range(0, 100).SelectMany(_ => new[] { state.X, state.Y }).ToArray();
                 var actions = new float[200];
-                int chunk = run.Config.EvaluationEpisodes;
+                int chunk = run.Config.Trainer.EvaluationEpisodes;
                 for (int start = 0; start < 100; start += chunk)
                 {
                     int count = Math.Min(chunk, 100 - start);
@@ -162,7 +162,7 @@ public static class PaperFigures
         {
             var traces = run.LastTraces();
             double extent = Math.Max(2, traces.SelectMany(t => t).Max(p => Math.Max(Math.Abs(p.X), Math.Abs(p.Y))) * 1.05);
-            string title = run.Config.Algorithm == AlgorithmName.Sql ? $"{run.Label}, α = {run.Config.Alpha.ToString(CultureInfo.InvariantCulture)}" : run.Label;
+            string title = run.Config.Sql is { } sql ? $"{run.Label}, α = {sql.Alpha.ToString(CultureInfo.InvariantCulture)}" : run.Label;
             var chart = new SvgChart(title, "x", "y") { XRange = (-extent, extent), YRange = (-extent, extent) };
             foreach (var path in traces) chart.Line("", run.Color, path.Select(p => p.X).ToArray(), path.Select(p => p.Y).ToArray(), 1.2);
             chart.Point(0, 0, "#000000", 4);

@@ -8,29 +8,6 @@ using SoftQRobotics.Learning.Replay;
 
 namespace SoftQRobotics.Pipelines.Training;
 
-/// <summary>Schedule of off-policy training (defaults: the spec's shared values).</summary>
-public sealed record TrainerSettings
-{
-    /// <summary>Env steps (and gradient steps) per epoch.</summary>
-    public int EpochLength { get; init; } = 10_000;
-    /// <summary>Transitions collected before the first gradient step.</summary>
-    public int MinPoolSize { get; init; } = 10_000;
-    /// <summary>Replay capacity.</summary>
-    public int ReplayCapacity { get; init; } = 1_000_000;
-    /// <summary>Evaluation episodes after every epoch (stochastic policy, no exploration noise).</summary>
-    public int EvaluationEpisodes { get; init; } = 10;
-    /// <summary>Ornstein–Uhlenbeck exploration (θ, σ); σ = 0 turns it off.</summary>
-    public double OuTheta { get; init; } = 0.15;
-    /// <summary>OU σ.</summary>
-    public double OuSigma { get; init; } = 0.3;
-    /// <summary>γ for the discounted evaluation return.</summary>
-    public double Discount { get; init; } = 0.99;
-    /// <summary>Gradient steps per env step.</summary>
-    public int UpdatesPerStep { get; init; } = 1;
-    /// <summary>Rewards are multiplied by this when they enter the replay pool (the authors' temperature form).</summary>
-    public double RewardScale { get; init; } = 1;
-}
-
 /// <summary>Changes training settings from epoch to epoch (fine-tuning's annealing); the trainer applies it before each epoch's steps.</summary>
 public interface IEpochSchedule
 {
@@ -75,8 +52,10 @@ public sealed class OffPolicyTrainer : IDisposable
 
     private readonly IEpochSchedule? _schedule;
 
+    /// <summary>The loop for <paramref name="agent"/> on <paramref name="task"/>: minibatches of the agent's N, evaluation returns discounted by its γ.</summary>
+    /// <param name="seed">seed of the envs, the exploration noise and the replay sampling</param>
     /// <param name="schedule">applied before every epoch (also before continuing an interrupted one); null: the settings stay</param>
-    public OffPolicyTrainer(TaskDefinition task, IAgent agent, TrainerSettings settings, int batchSize, int seed, IEpochSchedule? schedule = null)
+    public OffPolicyTrainer(TaskDefinition task, IAgent agent, TrainerSettings settings, int seed, IEpochSchedule? schedule = null)
     {
         _schedule = schedule;
         _settings = settings;
@@ -86,7 +65,7 @@ public sealed class OffPolicyTrainer : IDisposable
         _env = new VectorEnv(task, numEnvs: 1, numThreads: 1);
         _evaluationEnvs = new VectorEnv(task, settings.EvaluationEpisodes, numThreads: 0, autoReset: false);
         _replay = new ReplayBuffer(settings.ReplayCapacity, spec.ObservationSize, spec.ActionSize);
-        _batch = new TransitionBatch(batchSize, spec.ObservationSize, spec.ActionSize);
+        _batch = new TransitionBatch(agent.Settings.BatchSize, spec.ObservationSize, spec.ActionSize);
         _noise = new OuNoise(1, spec.ActionSize, settings.OuTheta, settings.OuSigma);
         _rng = new Rng((ulong)seed ^ 0x5EEDUL);
         _observation = new float[spec.ObservationSize];
@@ -224,7 +203,7 @@ public sealed class OffPolicyTrainer : IDisposable
     }
 
     /// <summary>Evaluation episodes of the current policy (no exploration noise), in parallel.</summary>
-    public EpisodeStats[] Evaluate(int seed) => Evaluator.Run(_evaluationEnvs, _agent, seed, _settings.Discount);
+    public EpisodeStats[] Evaluate(int seed) => Evaluator.Run(_evaluationEnvs, _agent, seed, _agent.Settings.Discount);
 
     public void Dispose()
     {

@@ -34,7 +34,7 @@ public class AgentTrainingTests(ITestOutputHelper output)
     private HashSet<int> Train(IAgent agent, int epochs, int seed)
     {
         var trainer = new OffPolicyTrainer(TaskRegistry.Get("multigoal"), agent,
-            new TrainerSettings { EpochLength = 1000, MinPoolSize = 1000, ReplayCapacity = 100_000, EvaluationEpisodes = 40 }, batchSize: 64, seed);
+            new TrainerSettings { EpochLength = 1000, MinPoolSize = 1000, ReplayCapacity = 100_000, EvaluationEpisodes = 40 }, seed);
         EpisodeStats[] evaluation = [];
         for (int e = 0; e < epochs; e++)
         {
@@ -76,7 +76,7 @@ public class RewardScaleTests
         {
             var agent = new SoftQLearning(2, 2, new SqlSettings { HiddenSizes = [16], Particles = 4, ValueParticles = 4 }, seed: 3);
             using var trainer = new OffPolicyTrainer(TaskRegistry.Get("multigoal"), agent,
-                new TrainerSettings { EpochLength = 200, MinPoolSize = 10_000, ReplayCapacity = 10_000, EvaluationEpisodes = 4, RewardScale = scale }, batchSize: 64, seed: 3);
+                new TrainerSettings { EpochLength = 200, MinPoolSize = 10_000, ReplayCapacity = 10_000, EvaluationEpisodes = 4, RewardScale = scale }, seed: 3);
             var result = trainer.RunEpoch()!;
             return (trainer.Replay.Rewards[..trainer.Replay.Count], result.MeanTrainingReturn, result.AverageReturn);
         }

@@ -65,9 +65,9 @@ public class WholeUpdateTests(ITestOutputHelper output)
         var settings = new SqlSettings
         {
             HiddenSizes = Hidden, Particles = K, ValueParticles = Kv, Alpha = Alpha, Discount = Gamma, BatchSize = N,
-            TargetUpdateInterval = TargetInterval, QLearningRate = QRate, PolicyLearningRate = PolicyRate, MaxActBatch = 8,
+            TargetUpdateInterval = TargetInterval, QLearningRate = QRate, PolicyLearningRate = PolicyRate,
         };
-        var engine = new SoftQLearning(Obs, Act, settings, seed: 11);
+        var engine = new SoftQLearning(Obs, Act, settings, seed: 11, maxActBatch: 8);
         var state = engine.SaveState().ToDictionary(t => t.Name, t => t.Values);
         int[] qSizes = [Obs + Act, .. Hidden, 1], fSizes = [Obs + Act, .. Hidden, Act];
         var reference = new ReferenceSoftQ(Obs, Act, N, K, Kv, referenceAlpha, Gamma, TargetInterval,
@@ -97,9 +97,9 @@ public class WholeUpdateTests(ITestOutputHelper output)
         var settings = new DdpgSettings
         {
             HiddenSizes = Hidden, Discount = Gamma, BatchSize = N, TargetUpdateInterval = TargetInterval,
-            QLearningRate = QRate, PolicyLearningRate = PolicyRate, MaxActBatch = 8,
+            QLearningRate = QRate, PolicyLearningRate = PolicyRate,
         };
-        var engine = new Ddpg(Obs, Act, settings, seed: 12);
+        var engine = new Ddpg(Obs, Act, settings, seed: 12, maxActBatch: 8);
         var state = engine.SaveState().ToDictionary(t => t.Name, t => t.Values);
         var reference = new ReferenceDdpg(Obs, Act, N, Gamma, TargetInterval,
             new ReferenceMlp([Obs + Act, .. Hidden, 1], false, Doubles(state["q"])),

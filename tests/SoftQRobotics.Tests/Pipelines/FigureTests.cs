@@ -131,10 +131,9 @@ public class FigureTests : IClassFixture<FigureTests.TinyRuns>
                 replay_capacity: 1000
                 evaluation_episodes: {episodes}
                 hidden_sizes: [8, 8]
-                particles: 4
-                value_particles: 4
                 frozen_noise_start: 4
                 anneal_epochs: 2
+                {(algorithm == "sql" ? "particles: 4\nvalue_particles: 4" : "")}
                 """);
             string run = Path.Combine(Root, name);
             string[] args = from is null

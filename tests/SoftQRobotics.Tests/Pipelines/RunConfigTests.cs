@@ -1,5 +1,6 @@
 using SoftQRobotics.Learning.Agents;
 using SoftQRobotics.Pipelines;
+using SoftQRobotics.Pipelines.Training;
 
 namespace SoftQRobotics.Tests.Pipelines;
 
@@ -39,19 +40,70 @@ public class RunConfigTests
     public void FullBudgetConfigs_CarryTheSpecTable()
     {
         var swimmer = RunConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "swimmer-finish-line.sql.yaml"));
-        Assert.Equal([200, 200], swimmer.HiddenSizes);
-        Assert.Equal((16, 100, 5000, 500, 10000, 80), (swimmer.Particles, swimmer.ValueParticles, swimmer.TargetUpdateInterval, swimmer.Epochs, swimmer.EpochLength, swimmer.EvaluationEpisodes));
-        Assert.Equal(0.1, swimmer.Alpha / swimmer.RewardScale, 12);   // paper α = 0.1 in the authors' form: scale 10, alpha 1
-        Assert.Equal(1.0, swimmer.Alpha);
+        var sql = swimmer.Sql!;
+        Assert.Equal([200, 200], sql.HiddenSizes);
+        Assert.Equal((16, 100, 5000, 500, 10000, 80), (sql.Particles, sql.ValueParticles, sql.TargetUpdateInterval, swimmer.Epochs, swimmer.Trainer.EpochLength, swimmer.Trainer.EvaluationEpisodes));
+        Assert.Equal(0.1, sql.Alpha / swimmer.Trainer.RewardScale, 12);   // paper α = 0.1 in the authors' form: scale 10, alpha 1
+        Assert.Equal(1.0, sql.Alpha);
         var maze = RunConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "ant-maze.sql.yaml"));
-        Assert.Equal([100, 100], maze.HiddenSizes);
-        Assert.Equal((32, 50, 10.0, 1.0, 80), (maze.Particles, maze.ValueParticles, maze.RewardScale, maze.Alpha, maze.EvaluationEpisodes));
+        Assert.Equal([100, 100], maze.Learner.HiddenSizes);
+        Assert.Equal((32, 50, 10.0, 1.0, 80), (maze.Sql!.Particles, maze.Sql.ValueParticles, maze.Trainer.RewardScale, maze.Sql.Alpha, maze.Trainer.EvaluationEpisodes));
         var multigoal = RunConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "multigoal.sql.yaml"));
-        Assert.Equal((100, 99, 10.0, 100, 1000), (multigoal.Particles, multigoal.ValueParticles, multigoal.Alpha, multigoal.Epochs, multigoal.EpochLength));
-        var hallway = RunConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "ant-hallway-wide.sql.yaml"));
-        Assert.Equal((20000, 20, 1.0, 1000.0, 32, 1, ValueTarget.HardMax, 200), (hallway.FinetuneMinPoolSize, hallway.AnnealEpochs, hallway.FinalAlpha, hallway.FinalRewardScale, hallway.FrozenNoiseStart, hallway.FinalFrozenNoise, hallway.FinetuneValueTarget, hallway.Epochs));
+        Assert.Equal((100, 99, 10.0, 100, 1000), (multigoal.Sql!.Particles, multigoal.Sql.ValueParticles, multigoal.Sql.Alpha, multigoal.Epochs, multigoal.Trainer.EpochLength));
+        var hallway = RunConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "ant-hallway-wide.sql.yaml")).Finetune;
+        Assert.Equal((20000, 20, 1.0, 1000.0, 32, 1, ValueTarget.HardMax), (hallway.MinPoolSize, hallway.AnnealEpochs, hallway.FinalAlpha, hallway.FinalRewardScale, hallway.FrozenNoiseStart, hallway.FinalFrozenNoise, hallway.ValueTarget));
         var medium = RunConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "swimmer-finish-line.sql.medium.yaml"));
-        Assert.Equal((200, 5000, 1_000_000, 0.15, 0.3), (medium.Epochs, medium.EpochLength, medium.ReplayCapacity, medium.OuTheta, medium.OuSigma));
+        Assert.Equal((200, 5000, 1_000_000, 0.15, 0.3), (medium.Epochs, medium.Trainer.EpochLength, medium.Trainer.ReplayCapacity, medium.Trainer.OuTheta, medium.Trainer.OuSigma));
+    }
+
+    [Fact]
+    public void EverySetting_IsOneKey_ReadFromYaml_IntoItsSection()
+    {
+        // updates_per_step (trainer), particles (SQL learner), batch_size (shared learner base), video_width (video)
+        var config = RunConfig.Parse("task: multigoal\nupdates_per_step: 4\nparticles: 7\nbatch_size: 32\nvideo_width: 200\nfinetune_min_pool_size: 500\n", "t.yaml");
+        Assert.Equal((4, 7, 32, 200, 500), (config.Trainer.UpdatesPerStep, config.Sql!.Particles, config.Learner.BatchSize, config.Video.Width, config.Finetune.MinPoolSize));
+        // every key written is read back into the same place
+        Assert.Equal(config, RunConfig.Parse(config.ToYaml(), "t.yaml") with { }, new ConfigComparer());
+        var ddpg = RunConfig.Parse("task: multigoal\nalgorithm: ddpg\nbatch_size: 16\n", "d.yaml");
+        Assert.IsType<DdpgSettings>(ddpg.Learner);
+        Assert.DoesNotContain("particles", ddpg.ToYaml());
+        Assert.Equal(16, RunConfig.Parse(ddpg.ToYaml(), "d.yaml").Learner.BatchSize);
+        // a key is declared once: keys are unique across sections (the key table would refuse to build otherwise)
+        var keys = ConfigFile.Keys(AlgorithmName.Sql).Select(k => k.Key).ToList();
+        Assert.Equal(keys.Count, keys.Distinct().Count());
+        Assert.Contains("updates_per_step", keys);
+    }
+
+    [Theory]
+    [InlineData("sql")]
+    [InlineData("ddpg")]
+    public void DocsConfigs_ListsEveryKeyWithItsDefault(string algorithm)
+    {
+        var table = File.ReadAllLines(Path.Combine(TestPaths.RepoRoot, "docs", "configs.md"))
+            .Where(l => l.StartsWith("| `"))
+            .Select(l => l.Split('|', StringSplitOptions.TrimEntries))
+            .ToDictionary(cells => cells[1].Trim('`'), cells => cells[2].Trim('`'));
+        var defaults = RunConfig.Parse($"task: multigoal\nalgorithm: {algorithm}\n", "defaults.yaml").ToYaml()
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(": ", 2)).ToDictionary(kv => kv[0], kv => kv[1]);
+        foreach (var key in ConfigFile.Keys(algorithm == "sql" ? AlgorithmName.Sql : AlgorithmName.Ddpg).Select(k => k.Key).Where(k => k != "task"))
+        {
+            Assert.True(table.ContainsKey(key), $"docs/configs.md does not list '{key}'");
+            Assert.Equal(defaults[key], table[key]);
+        }
+    }
+
+    private sealed class ConfigComparer : IEqualityComparer<RunConfig>
+    {
+        public bool Equals(RunConfig? a, RunConfig? b) => a!.ToYaml() == b!.ToYaml();
+        public int GetHashCode(RunConfig c) => c.ToYaml().GetHashCode();
+    }
+
+    [Fact]
+    public void AnotherAlgorithmsKey_IsRefusedInAConfig_ButIgnoredInAnOlderRunsResolvedConfig()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => RunConfig.Parse("task: multigoal\nalgorithm: ddpg\nalpha: 1\n", "bad.yaml"));
+        Assert.Contains("key 'alpha' is not a setting of ddpg", e.Message);
+        Assert.Equal(AlgorithmName.Ddpg, RunConfig.Parse("task: multigoal\nalgorithm: ddpg\nalpha: 1\n", "run/config.yaml", resolved: true).Algorithm);
     }
 
     [Theory]
@@ -64,6 +116,10 @@ public class RunConfigTests
     [InlineData("task: multigoal\nreward_scale: 0\n", "key 'reward_scale' must be positive")]
     [InlineData("task: multigoal\nfinal_reward_scale: -3\n", "key 'final_reward_scale' must be positive")]
     [InlineData("task: multigoal\nfinal_reward_scale: big\n", "key 'final_reward_scale' must be a number")]
+    [InlineData("task: multigoal\nhidden_sizes: [64, 0]\n", "key 'hidden_sizes' must list at least one value, each at least 1")]
+    [InlineData("task: multigoal\ndiscount: 1.5\n", "key 'discount' must be in [0, 1]")]
+    [InlineData("task: multigoal\nupdates_per_step: 0\n", "key 'updates_per_step' must be at least 1")]
+    [InlineData("task: multigoal\nbatch_size: 128\nmin_pool_size: 100\n", "key 'min_pool_size' must be at least batch_size")]
     [InlineData("epochs: 3\n", "key 'task' is required")]
     [InlineData("task: [multigoal\n", "malformed YAML")]
     [InlineData("- a\n- b\n", "expected a mapping")]
@@ -77,15 +133,18 @@ public class RunConfigTests
     [Fact]
     public void FinetuneSchedule_MatchesTheSpec()
     {
-        var config = new RunConfig { Task = "ant-hallway-wide", Alpha = 0.1, FinalAlpha = 0.001, AnnealEpochs = 20, FrozenNoiseStart = 32, FinalFrozenNoise = 1 };
+        var config = new RunConfig
+        {
+            Task = "ant-hallway-wide", Learner = new SqlSettings { Alpha = 0.1 },
+            Finetune = new FinetuneSettings { FinalAlpha = 0.001, AnnealEpochs = 20, FrozenNoiseStart = 32, FinalFrozenNoise = 1 },
+        };
         // α: 0.1 → 0.0316 → 0.01 → 0.00316 → 0.001 at epochs 0/5/10/15/20, then constant
         double[] alphas = [0.1, Math.Sqrt(0.1 * 0.01), 0.01, Math.Sqrt(0.01 * 0.001), 0.001, 0.001];
         int[] epochs = [0, 5, 10, 15, 20, 30];
         for (int i = 0; i < epochs.Length; i++) Assert.Equal(alphas[i], FinetuneSchedule.Alpha(config, epochs[i]), 9);
         // without final_reward_scale the scale stays; with it, the authors' 10 → 1000 is the same log-linear path
         Assert.Equal(1.0, FinetuneSchedule.RewardScale(config, 10));
-        config.RewardScale = 10;
-        config.FinalRewardScale = 1000;
+        config = config with { Trainer = new() { RewardScale = 10 }, Finetune = config.Finetune with { FinalRewardScale = 1000 } };
         for (int i = 0; i < epochs.Length; i++) Assert.Equal(1 / alphas[i], FinetuneSchedule.RewardScale(config, epochs[i]), 6);
         // K_ξ = max(1, ⌈32 − 31·e/20⌉): 32, 31, 29, 28, 26, … 3, 1
         Assert.Equal([32, 31, 29, 28, 26], Enumerable.Range(0, 5).Select(e => FinetuneSchedule.FrozenNoise(config, e)));
