@@ -42,4 +42,22 @@ public readonly record struct StepResult(double Reward, bool Terminated, bool Tr
 /// <param name="ComY">y of the robot's centre of mass</param>
 /// <param name="DistanceToGoal">distance from the centre of mass to the task's goal</param>
 /// <param name="Unstable">MuJoCo reported a NaN or diverging state (and reset it); the episode ended</param>
-public readonly record struct EnvInfo(int Step, double ComX, double ComY, double DistanceToGoal, bool Unstable);
+/// <param name="Reward">the terms of the step's reward (zero after a reset and for an unstable step)</param>
+public readonly record struct EnvInfo(int Step, double ComX, double ComY, double DistanceToGoal, bool Unstable, RewardTerms Reward = default);
+
+/// <summary>
+/// The reward of one step split into its terms, each signed so that they sum to the reward (Gymnasium's
+/// reward_forward / reward_ctrl / reward_contact / reward_survive convention). Terms a task does not
+/// have are 0.
+/// </summary>
+/// <param name="Speed">the speed term: ‖v_com‖ (swimmer) or ‖v_xy‖ (ant pretraining, hallways)</param>
+/// <param name="Goal">the goal-proximity term: the Gaussian(s) around the goal(s) (multi-goal, mazes)</param>
+/// <param name="Control">−c·Σa², the control cost (≤ 0)</param>
+/// <param name="Contact">−c·Σ clip(f, −1, 1)², the contact cost (≤ 0)</param>
+/// <param name="Survive">the per-step survival bonus (ant tasks)</param>
+/// <param name="Bonus">the finish-line bonus (swimmer, while the centre of mass is past the line)</param>
+public readonly record struct RewardTerms(double Speed, double Goal, double Control, double Contact, double Survive, double Bonus)
+{
+    /// <summary>The reward: the sum of the terms.</summary>
+    public double Total => Speed + Goal + Control + Contact + Survive + Bonus;
+}

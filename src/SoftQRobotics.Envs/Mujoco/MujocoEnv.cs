@@ -94,17 +94,17 @@ public sealed class MujocoEnv : IEnv
 
         // MuJoCo silently reset a diverging state: the transition is meaningless, end the episode
         bool unstable = (warnings & MjWarnings.Unstable) != 0;
-        double reward = _task.Reward(_data, _clippedAction, out bool terminated);
+        var terms = _task.Reward(_data, _clippedAction, out bool terminated);
         if (unstable)
         {
-            reward = 0;
+            terms = default;
             terminated = true;
         }
         bool truncated = !terminated && _step >= Spec.Horizon;
         _task.Observe(_data, observation);
         _running = !(terminated || truncated);
-        var info = _task.Metrics(_data, _step) with { Unstable = unstable };
-        return new StepResult(reward, terminated, truncated, info);
+        var info = _task.Metrics(_data, _step) with { Unstable = unstable, Reward = terms };
+        return new StepResult(terms.Total, terminated, truncated, info);
     }
 
     /// <summary>Frees the simulation data.</summary>

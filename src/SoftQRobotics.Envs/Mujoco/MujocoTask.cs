@@ -30,7 +30,7 @@ public abstract class MujocoTask
     public abstract void Observe(MjData d, Span<float> observation);
 
     /// <summary>Reward of the step just taken with <paramref name="action"/> (clipped to [−1, 1]), and whether the new state is terminal.</summary>
-    public abstract double Reward(MjData d, ReadOnlySpan<float> action, out bool terminated);
+    public abstract RewardTerms Reward(MjData d, ReadOnlySpan<float> action, out bool terminated);
 
     /// <summary>Task metrics of the current state.</summary>
     public abstract EnvInfo Metrics(MjData d, int step);

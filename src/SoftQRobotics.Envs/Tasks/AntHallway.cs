@@ -14,5 +14,5 @@ public sealed class AntHallway(string width) : AntTask(ArenaTable.Load($"ant-hal
     public override EnvSpec Spec { get; } = AntSpec($"ant-hallway-{width}", $"ant in the {width} hallway, rewarded for centre-of-mass speed (fine-tuning)");
 
     /// <inheritdoc/>
-    protected override double MotionReward(MjData d) => PlanarSpeed(d);
+    protected override RewardTerms TaskTerm(MjData d) => new() { Speed = PlanarSpeed(d) };
 }

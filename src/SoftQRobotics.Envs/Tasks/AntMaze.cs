@@ -13,5 +13,5 @@ public sealed class AntMaze() : AntTask(ArenaTable.Load("ant-maze"), controlCost
     public override EnvSpec Spec { get; } = AntSpec("ant-maze", "ant in the two-choice maze, Gaussian reward around the goal (8, 0)");
 
     /// <inheritdoc/>
-    protected override double MotionReward(MjData d) => GoalReward(d, startReward: 0.1);
+    protected override RewardTerms TaskTerm(MjData d) => new() { Goal = GoalReward(d, startReward: 0.1) };
 }

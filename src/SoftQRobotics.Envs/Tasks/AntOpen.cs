@@ -12,5 +12,5 @@ public sealed class AntOpen() : AntTask(arena: null, controlCost: 0.5e-2, contac
     public override EnvSpec Spec { get; } = AntSpec("ant-open", "ant on an open floor, rewarded for centre-of-mass speed in any direction (pretraining)");
 
     /// <inheritdoc/>
-    protected override double MotionReward(MjData d) => PlanarSpeed(d);
+    protected override RewardTerms TaskTerm(MjData d) => new() { Speed = PlanarSpeed(d) };
 }

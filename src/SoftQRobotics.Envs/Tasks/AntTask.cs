@@ -41,8 +41,8 @@ public abstract class AntTask : MujocoTask
     protected static EnvSpec AntSpec(string name, string description) =>
         new(name, ObservationSize, 8, 500, 0.02, double.PositiveInfinity, description);
 
-    /// <summary>The reward term that defines the task (speed, goal proximity, …).</summary>
-    protected abstract double MotionReward(MjData d);
+    /// <summary>The reward term that defines the task: <see cref="RewardTerms.Speed"/> or <see cref="RewardTerms.Goal"/>, the other terms 0.</summary>
+    protected abstract RewardTerms TaskTerm(MjData d);
 
     /// <inheritdoc/>
     public override string BuildModelXml()
@@ -73,7 +73,7 @@ public abstract class AntTask : MujocoTask
     }
 
     /// <inheritdoc/>
-    public override double Reward(MjData d, ReadOnlySpan<float> action, out bool terminated)
+    public override RewardTerms Reward(MjData d, ReadOnlySpan<float> action, out bool terminated)
     {
         double control = 0;
         foreach (float a in action) control += a * a;
@@ -84,7 +84,7 @@ public abstract class AntTask : MujocoTask
             contact += c * c;
         }
         terminated = Flipped(d) || d.Qpos[2] > MaxTorsoHeight || !double.IsFinite(d.Qpos[2]);
-        return MotionReward(d) - _controlCost * control - _contactCost * contact + SurviveBonus;
+        return TaskTerm(d) with { Control = -_controlCost * control, Contact = -_contactCost * contact, Survive = SurviveBonus };
     }
 
     /// <inheritdoc/>

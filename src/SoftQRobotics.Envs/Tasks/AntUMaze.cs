@@ -13,5 +13,5 @@ public sealed class AntUMaze() : AntTask(ArenaTable.Load("ant-u-maze"), controlC
     public override EnvSpec Spec { get; } = AntSpec("ant-u-maze", "ant in the U-shaped maze, Gaussian reward around the goal (0, 7) (fine-tuning)");
 
     /// <inheritdoc/>
-    protected override double MotionReward(MjData d) => GoalReward(d, startReward: 0.1);
+    protected override RewardTerms TaskTerm(MjData d) => new() { Goal = GoalReward(d, startReward: 0.1) };
 }

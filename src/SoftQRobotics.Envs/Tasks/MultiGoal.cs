@@ -63,7 +63,7 @@ public sealed class MultiGoal : IEnv
         bool truncated = _step >= Spec.Horizon;
         _running = !truncated;
         Observe(observation);
-        return new StepResult(reward, Terminated: false, truncated, Info());
+        return new StepResult(reward, Terminated: false, truncated, Info() with { Reward = new RewardTerms { Goal = reward } });
     }
 
     /// <inheritdoc/>

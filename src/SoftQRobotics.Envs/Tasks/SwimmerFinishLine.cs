@@ -38,7 +38,7 @@ public sealed class SwimmerFinishLine : MujocoTask
     }
 
     /// <inheritdoc/>
-    public override double Reward(MjData d, ReadOnlySpan<float> action, out bool terminated)
+    public override RewardTerms Reward(MjData d, ReadOnlySpan<float> action, out bool terminated)
     {
         var v = d.BodySubtreeLinvel(_torso);
         double speed = Math.Sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
@@ -46,7 +46,7 @@ public sealed class SwimmerFinishLine : MujocoTask
         foreach (float a in action) control += a * a;
         double bonus = d.BodySubtreeCom(_torso)[0] > FinishLine ? FinishBonus : 0;
         terminated = false;
-        return speed - ControlCost * control + bonus;
+        return new RewardTerms(Speed: speed, Goal: 0, Control: -ControlCost * control, Contact: 0, Survive: 0, Bonus: bonus);
     }
 
     /// <inheritdoc/>

@@ -40,7 +40,7 @@ public class PostStepReadoutTests(ITestOutputHelper output)
 
                 CopyStateAndForward(env.Data, fresh, task);
                 task.Observe(fresh, expectedObs);
-                double expectedReward = task.Reward(fresh, action, out bool expectedTerminated);
+                double expectedReward = task.Reward(fresh, action, out bool expectedTerminated).Total;
                 for (int i = 0; i < obs.Length; i++)
                 {
                     Assert.True(Math.Abs(obs[i] - expectedObs[i]) <= 1e-9 * Math.Max(1, Math.Abs(expectedObs[i])),

@@ -60,14 +60,16 @@ public class TaskRewardTests
             d.Qvel[0] = 0.3;
             d.Qvel[1] = 0.4;
             Mj.Forward(m, d, task.AfterStep);
-            Assert.Equal(0.5, task.Reward(d, [0f, 0f], out bool terminated), 9);
+            Assert.Equal(0.5, task.Reward(d, [0f, 0f], out bool terminated).Total, 9);
             Assert.False(terminated);
-            Assert.Equal(0.5 - 0.005 * (1 + 0.25), task.Reward(d, [1f, -0.5f], out _), 9);
+            Assert.Equal(0.5 - 0.005 * (1 + 0.25), task.Reward(d, [1f, -0.5f], out _).Total, 9);
 
             // centre of mass past the finish line (the COM starts at x = 0)
             d.Qpos[0] = 1.6;
             Mj.Forward(m, d, task.AfterStep);
-            Assert.Equal(1.5, task.Reward(d, [0f, 0f], out _), 9);
+            Assert.Equal(1.5, task.Reward(d, [0f, 0f], out _).Total, 9);
+            var terms = task.Reward(d, [1f, 0f], out _);
+            Assert.Equal((0.5, -0.005, 1.0), (Math.Round(terms.Speed, 9), terms.Control, terms.Bonus));
             Assert.Equal(1.6, task.Metrics(d, 0).ComX, 9);
         }
     }
@@ -87,8 +89,10 @@ public class TaskRewardTests
             Mj.Forward(m, d, task.AfterStep);
             Assert.All(d.CfrcExt.ToArray(), f => Assert.Equal(0, f));
             var action = new float[] { 1, 0, 0, 0, 0, 0, 0, -1 };
-            Assert.Equal(1.0 - 0.005 * 2 + 0.05, task.Reward(d, action, out bool terminated), 9);
+            Assert.Equal(1.0 - 0.005 * 2 + 0.05, task.Reward(d, action, out bool terminated).Total, 9);
             Assert.False(terminated);
+            var terms = task.Reward(d, action, out _);
+            Assert.Equal((1.0, 0.0, -0.005 * 2, 0.0, 0.05, 0.0), (Math.Round(terms.Speed, 9), terms.Goal, terms.Control, terms.Contact, terms.Survive, terms.Bonus));
         }
     }
 
@@ -111,7 +115,7 @@ public class TaskRewardTests
             var start = task.Metrics(d, 0);
             Assert.Equal(8, start.DistanceToGoal, 2);
             Assert.Equal(0.1, 10 * Math.Exp(-b * start.DistanceToGoal * start.DistanceToGoal), 2);
-            Assert.Equal(Expected(start), task.Reward(d, new float[8], out _), 9);
+            Assert.Equal(Expected(start), task.Reward(d, new float[8], out _).Total, 9);
             Assert.Equal(Math.Sqrt((start.ComX - 8) * (start.ComX - 8) + start.ComY * start.ComY), start.DistanceToGoal, 9);
 
             // move the robot so that its centre of mass sits on the goal
@@ -120,8 +124,43 @@ public class TaskRewardTests
             Mj.Forward(m, d, task.AfterStep);
             var atGoal = task.Metrics(d, 0);
             Assert.Equal(0, atGoal.DistanceToGoal, 6);
-            Assert.Equal(Expected(atGoal), task.Reward(d, new float[8], out _), 9);
-            Assert.Equal(10.05, task.Reward(d, new float[8], out _), 2);
+            Assert.Equal(Expected(atGoal), task.Reward(d, new float[8], out _).Total, 9);
+            Assert.Equal(10.05, task.Reward(d, new float[8], out _).Total, 2);
+        }
+    }
+
+    /// <summary>
+    /// info carries the reward's terms (Gymnasium's reward_* convention): after random actions in every
+    /// task they sum to the step's reward, the control term is −c·Σa² of the clipped action computed
+    /// here, and the signs are those of costs and bonuses.
+    /// </summary>
+    [Theory]
+    [InlineData("multigoal", 0.0)]
+    [InlineData("swimmer-finish-line", 0.5e-2)]
+    [InlineData("ant-open", 0.5e-2)]
+    [InlineData("ant-maze", 0.5e-3)]
+    [InlineData("ant-hallway-wide", 0.5e-3)]
+    [InlineData("ant-u-maze", 0.5e-3)]
+    public void StepInfo_CarriesTheRewardTerms_ThatSumToTheReward(string name, double controlCost)
+    {
+        var task = TaskRegistry.Get(name);
+        using var env = task.CreateEnv();
+        var obs = new float[task.Spec.ObservationSize];
+        var action = new float[task.Spec.ActionSize];
+        var rng = new Rng(5);
+        env.Reset(0, obs);
+        for (int t = 0; t < 40; t++)
+        {
+            rng.FillUniform(action, -1.3f, 1.3f);   // partly outside the bounds: the cost is of the clipped action
+            var step = env.Step(action, obs);
+            var terms = step.Info.Reward;
+            Assert.Equal(step.Reward, terms.Total, 12);
+            double expectedControl = -controlCost * action.Sum(a => Math.Pow(Math.Clamp(a, -1f, 1f), 2));
+            // the env squares the float action in float: agreement to float precision
+            Assert.True(Math.Abs(expectedControl - terms.Control) <= 1e-6 * Math.Abs(expectedControl) + 1e-12, $"control {terms.Control}, expected {expectedControl}");
+            Assert.True(terms.Speed >= 0 && terms.Goal >= 0 && terms.Contact <= 0 && terms.Survive >= 0 && terms.Bonus >= 0, $"{terms}");
+            Assert.True(name == "multigoal" || name.StartsWith("ant-maze") || name.StartsWith("ant-u") ? terms.Speed == 0 && terms.Goal > 0 : terms.Goal == 0);
+            if (step.Done) env.Reset(null, obs);
         }
     }
 

@@ -7,43 +7,59 @@ using Xunit.Abstractions;
 
 namespace SoftQRobotics.Tests.Learning;
 
+/// <summary>
+/// Learning outcomes on the multi-goal task, asserted as properties of several seeds: one seed's
+/// trajectory depends on the BLAS kernels and the CPU (docs/testing.md), a majority of seeds does not.
+/// </summary>
 public class AgentTrainingTests(ITestOutputHelper output)
 {
+    private static readonly int[] Seeds = [1, 2, 3];
+
     /// <summary>
-    /// Reduced-budget multigoal (the paper's run: 100 × 1000 steps, K = 100, hidden 100): SQL's
-    /// evaluation trajectories must reach ≥ 3 of the 4 goals.
+    /// Reduced-budget multigoal (the paper's run: 100 × 1000 steps, K = 100, hidden 100): the
+    /// maximum-entropy policy spreads over the goals. In at least two of three seeds, one of the last
+    /// three evaluations (40 stochastic episodes each) reaches ≥ 3 of the 4 goals.
     /// </summary>
     [Fact]
-    public void Sql_OnMultigoal_ReachesAtLeastThreeGoals()
+    public void Sql_OnMultigoal_ReachesAtLeastThreeGoals_InMostSeeds()
     {
         var settings = new SqlSettings { HiddenSizes = [64, 64], Particles = 32, ValueParticles = 32, Alpha = 2.0, TargetUpdateInterval = 500, PolicyLearningRate = 1e-3f };
-        var agent = new SoftQLearning(2, 2, settings, seed: 1);
-        var goals = Train(agent, epochs: 8, seed: 1);
-        Assert.True(goals.Count >= 3, $"goals reached: {string.Join(", ", goals)}");
+        var goals = TrainSeeds(seed => new SoftQLearning(2, 2, settings, (ulong)seed), epochs: 6);
+        int spread = goals.Count(byEpoch => byEpoch.TakeLast(3).Max(g => g.Count) >= 3);
+        Assert.True(spread >= 2, $"seeds reaching ≥ 3 goals: {spread} of {Seeds.Length}");
     }
 
-    /// <summary>DDPG commits to a goal (the paper's point: a single one).</summary>
+    /// <summary>
+    /// DDPG learns to reach a goal and commits to it (the paper's contrast): in at least two of three
+    /// seeds some evaluation within 8 epochs reaches one, and no seed's last evaluation reaches more than two.
+    /// </summary>
     [Fact]
-    public void Ddpg_OnMultigoal_ReachesAGoal()
+    public void Ddpg_OnMultigoal_ReachesAGoal_InMostSeeds()
     {
-        var agent = new Ddpg(2, 2, new DdpgSettings { HiddenSizes = [64, 64], TargetUpdateInterval = 500, PolicyLearningRate = 1e-3f }, seed: 1);
-        var goals = Train(agent, epochs: 6, seed: 1);
-        Assert.NotEmpty(goals);
+        var settings = new DdpgSettings { HiddenSizes = [64, 64], TargetUpdateInterval = 500, PolicyLearningRate = 1e-3f };
+        var goals = TrainSeeds(seed => new Ddpg(2, 2, settings, (ulong)seed), epochs: 8);
+        int reaching = goals.Count(byEpoch => byEpoch.Any(g => g.Count >= 1));
+        Assert.True(reaching >= 2, $"seeds reaching a goal: {reaching} of {Seeds.Length}");
+        Assert.All(goals, byEpoch => Assert.InRange(byEpoch[^1].Count, 0, 2));
     }
 
-    private HashSet<int> Train(IAgent agent, int epochs, int seed)
+    /// <summary>Per seed (in <see cref="Seeds"/> order), the goals each epoch's evaluation reached; the seeds train in parallel.</summary>
+    private List<HashSet<int>>[] TrainSeeds(Func<int, IAgent> create, int epochs)
     {
-        var trainer = new OffPolicyTrainer(TaskRegistry.Get("multigoal"), agent,
-            new TrainerSettings { EpochLength = 1000, MinPoolSize = 1000, ReplayCapacity = 100_000, EvaluationEpisodes = 40 }, seed);
-        EpisodeStats[] evaluation = [];
-        for (int e = 0; e < epochs; e++)
+        var results = new List<HashSet<int>>[Seeds.Length];
+        Parallel.For(0, Seeds.Length, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
         {
-            var result = trainer.RunEpoch()!;
-            evaluation = result.Evaluation;
-            output.WriteLine($"epoch {result.Epoch}: return {result.AverageReturn:F2}, q loss {result.MeanQLoss:F3}, {result.GradientStepsPerSecond:F0} updates/s, goals {string.Join(",", GoalsReached(evaluation))}");
+            int seed = Seeds[i];
+            using var trainer = new OffPolicyTrainer(TaskRegistry.Get("multigoal"), create(seed),
+                new TrainerSettings { EpochLength = 1000, MinPoolSize = 1000, ReplayCapacity = 100_000, EvaluationEpisodes = 40 }, seed);
+            results[i] = [];
+            for (int e = 0; e < epochs; e++) results[i].Add(GoalsReached(trainer.RunEpoch()!.Evaluation));
+        });
+        for (int i = 0; i < Seeds.Length; i++)
+        {
+            output.WriteLine($"seed {Seeds[i]}: goals per epoch {string.Join(" ", results[i].Select(g => g.Count))}");
         }
-        trainer.Dispose();
-        return GoalsReached(evaluation);
+        return results;
     }
 
     /// <summary>Goals that some evaluation trajectory comes within 1.0 of (the env's goal radius).</summary>
