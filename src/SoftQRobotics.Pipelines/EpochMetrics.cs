@@ -27,7 +27,7 @@ public sealed record EpochMetrics
     [MetricGroup("eval")] public double MinReturn { get; init; } = double.NaN;
     [MetricGroup("eval")] public double MaxReturn { get; init; } = double.NaN;
     [MetricGroup("train")] public double QLoss { get; init; } = double.NaN;
-    /// <summary>SQL: RMS norm of the Stein direction φ; DDPG: −mean Q(s, μ(s)) (docs/implementation-details.md).</summary>
+    /// <summary>The policy network's statistic under its historical name: <see cref="SteinDirectionNorm"/> for SQL, <see cref="ActorLoss"/> for DDPG.</summary>
     [MetricGroup("train")] public double PolicyLoss { get; init; } = double.NaN;
     [MetricGroup("train")] public double MeanQ { get; init; } = double.NaN;
     [MetricGroup("train")] public double Alpha { get; init; } = double.NaN;
@@ -48,6 +48,10 @@ public sealed record EpochMetrics
     [MetricGroup("train")] public double RewardScale { get; init; } = double.NaN;
     [MetricGroup("eval")] public double FinalDistanceMin { get; init; } = double.NaN;
     [MetricGroup("eval")] public double FinalDistanceSoFar { get; init; } = double.NaN;
+    /// <summary>SQL: mean over the epoch's gradient steps of the RMS norm of the Stein direction φ (SVGD has no loss); NaN for DDPG.</summary>
+    [MetricGroup("train")] public double SteinDirectionNorm { get; init; } = double.NaN;
+    /// <summary>DDPG: mean over the epoch's gradient steps of the actor's loss −mean Q(s, μ(s)); NaN for SQL.</summary>
+    [MetricGroup("train")] public double ActorLoss { get; init; } = double.NaN;
 
     private static readonly PropertyInfo[] Properties = typeof(EpochMetrics).GetProperties(BindingFlags.Public | BindingFlags.Instance)
         .Where(p => p.GetCustomAttribute<MetricGroupAttribute>() is not null).OrderBy(p => p.MetadataToken).ToArray();

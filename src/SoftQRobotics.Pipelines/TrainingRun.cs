@@ -58,7 +58,7 @@ public sealed class TrainingRun : IDisposable
     }
 
     /// <summary>
-    /// Fine-tuning (spec §5.3): the pretrained run's Q-function and sampler (or DDPG actor and
+    /// Fine-tuning (docs/implementation-details.md, "Fine-tuning"): the pretrained run's Q-function and sampler (or DDPG actor and
     /// critic) with a new replay pool and new optimiser state; learning starts after
     /// <c>finetune_min_pool_size</c> transitions; SQL anneals α and the frozen ξ set and uses the
     /// hard-max target. The network widths come from the pretrained run.
@@ -180,7 +180,9 @@ public sealed class TrainingRun : IDisposable
             MinReturn = eval.Min(e => e.Return),
             MaxReturn = eval.Max(e => e.Return),
             QLoss = r.MeanQLoss,
-            PolicyLoss = r.MeanPolicyLoss,
+            PolicyLoss = double.IsNaN(r.MeanSteinDirectionNorm) ? r.MeanActorLoss : r.MeanSteinDirectionNorm,
+            SteinDirectionNorm = r.MeanSteinDirectionNorm,
+            ActorLoss = r.MeanActorLoss,
             MeanQ = r.MeanQ,
             Alpha = _agent.Entropy?.Alpha ?? double.NaN,
             RewardScale = _trainer.RewardScale,

@@ -49,7 +49,7 @@ internal static class TrainCommand
         var from = new Option<string>("--from") { Description = "pretrained run directory", Required = true };
         var config = new Option<string>("--config") { Description = "fine-tuning config (task, schedule)", Required = true };
         var (seed, runDir, epochs) = CommonOptions();
-        var command = new Command("finetune", "Fine-tune a pretrained run on a new task (spec §5.3: new replay pool, α and frozen-ξ annealing, hard-max target).")
+        var command = new Command("finetune", "Fine-tune a pretrained run on a new task (new replay pool, α and frozen-ξ annealing, hard-max target).")
         {
             from, config, seed, runDir, epochs,
         };

@@ -4,7 +4,7 @@ using SoftQRobotics.Mujoco;
 namespace SoftQRobotics.Envs.Tasks;
 
 /// <summary>
-/// Fine-tuning hallways (spec §5.2): the pretraining objective ‖v_xy‖ between walls that leave only
+/// Fine-tuning hallways (docs/tasks.md, "Ant"): the pretraining objective ‖v_xy‖ between walls that leave only
 /// running in +x; the walled envs' control and contact costs (10× smaller than pretraining), + 0.05.
 /// </summary>
 /// <param name="width">"wide" (3 m) or "narrow" (2 m): picks the arena table ant-hallway-WIDTH</param>

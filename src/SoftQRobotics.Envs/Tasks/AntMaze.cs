@@ -4,7 +4,7 @@ using SoftQRobotics.Mujoco;
 namespace SoftQRobotics.Envs.Tasks;
 
 /// <summary>
-/// Two-choice maze (spec §4): goal at (8, 0) reachable only through the lower passage; reward
+/// Two-choice maze (docs/tasks.md, "Ant"): goal at (8, 0) reachable only through the lower passage; reward
 /// 10·exp(−b·d²) with 0.1 at the start, minus the maze's (10× smaller) control and contact costs, + 0.05.
 /// </summary>
 public sealed class AntMaze() : AntTask(ArenaTable.Load("ant-maze"), controlCost: 0.5e-3, contactCost: 0.5e-4)

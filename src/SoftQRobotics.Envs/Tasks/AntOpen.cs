@@ -3,7 +3,7 @@ using SoftQRobotics.Mujoco;
 namespace SoftQRobotics.Envs.Tasks;
 
 /// <summary>
-/// Pretraining (spec §5.1): the ant on an open floor, rewarded for the speed of its centre of mass
+/// Pretraining (docs/tasks.md, "Ant"): the ant on an open floor, rewarded for the speed of its centre of mass
 /// in any direction, ‖v_xy‖ − 0.5·10⁻²·Σa² − 0.5·10⁻³·Σc² + 0.05; flip or jump terminates.
 /// </summary>
 public sealed class AntOpen() : AntTask(arena: null, controlCost: 0.5e-2, contactCost: 0.5e-3)

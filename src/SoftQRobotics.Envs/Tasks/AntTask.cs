@@ -6,7 +6,7 @@ using SoftQRobotics.Mujoco;
 namespace SoftQRobotics.Envs.Tasks;
 
 /// <summary>
-/// What every ant task of the paper shares (spec §3.2–3.3): the 125-d observation, quadratic
+/// What every ant task of the paper shares (docs/tasks.md, "Ant"): the 125-d observation, quadratic
 /// control and contact costs, the +0.05 survival bonus, flip/jump termination and the deterministic
 /// initial pose. A task adds its motion term and, optionally, an arena table.
 /// </summary>

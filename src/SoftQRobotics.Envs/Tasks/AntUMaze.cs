@@ -4,7 +4,7 @@ using SoftQRobotics.Mujoco;
 namespace SoftQRobotics.Envs.Tasks;
 
 /// <summary>
-/// U-shaped maze (spec §5.2): goal (0, 7) behind the inner wall; reward 10·exp(−b·d²) with 0.1 at
+/// U-shaped maze (docs/tasks.md, "Ant"): goal (0, 7) behind the inner wall; reward 10·exp(−b·d²) with 0.1 at
 /// the start, minus the walled envs' control and contact costs, + 0.05.
 /// </summary>
 public sealed class AntUMaze() : AntTask(ArenaTable.Load("ant-u-maze"), controlCost: 0.5e-3, contactCost: 0.5e-4)

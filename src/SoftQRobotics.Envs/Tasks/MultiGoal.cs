@@ -1,7 +1,7 @@
 namespace SoftQRobotics.Envs.Tasks;
 
 /// <summary>
-/// The 2-D multi-goal point task (spec §1.1): position += action, clipped to [−7, 7]²; reward is the
+/// The 2-D multi-goal point task (docs/tasks.md, "Multi-goal"): position += action, clipped to [−7, 7]²; reward is the
 /// mean over four goals of 10·exp(−b‖s − g‖²) evaluated at the pre-step position (0.1 at the origin,
 /// ≈ 2.5 on a goal); starts at the origin; T = 20. Pure C#, no physics.
 /// </summary>

@@ -4,7 +4,7 @@ using SoftQRobotics.Mujoco;
 namespace SoftQRobotics.Envs.Tasks;
 
 /// <summary>
-/// The swimmer with a finish line (spec §2.2): reward ‖v_com‖ (speed in any direction)
+/// The swimmer with a finish line (docs/tasks.md, "Swimmer"): reward ‖v_com‖ (speed in any direction)
 /// − 0.5·10⁻²·Σa² + 1 per step while the centre of mass is past x = 1.5. Observation qpos ⧺ qvel;
 /// never terminates; T = 500 steps of 0.05 s.
 /// </summary>

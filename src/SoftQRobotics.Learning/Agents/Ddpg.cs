@@ -111,7 +111,7 @@ public sealed class Ddpg : IAgent
         _muOptimizer.Update(_mu.Parameters, _mu.Gradients);
         Updates++;
         if (Updates % _settings.TargetUpdateInterval == 0) CopyTargets();
-        return new UpdateStats(qLoss / n, -meanPolicyQ / n, meanQ / n, meanY / n);
+        return new UpdateStats(qLoss / n, SteinDirectionNorm: double.NaN, ActorLoss: -meanPolicyQ / n, meanQ / n, meanY / n);
     }
 
     /// <summary>The deterministic action μ(s) per row (exploration noise is the caller's).</summary>

@@ -6,10 +6,11 @@ namespace SoftQRobotics.Learning.Agents;
 
 /// <summary>Losses and diagnostics of one gradient step.</summary>
 /// <param name="QLoss">mean squared TD error</param>
-/// <param name="PolicyLoss">SQL: mean ‖φ‖ of the Stein direction; DDPG: −mean Q(s, μ(s))</param>
+/// <param name="SteinDirectionNorm">SQL: root-mean-square norm of the Stein direction φ over the N·K particles (SVGD has no loss; this shrinks as the sampler matches exp(Q/α)); NaN for DDPG</param>
+/// <param name="ActorLoss">DDPG: the actor's loss −mean Q(s, μ(s)); NaN for SQL</param>
 /// <param name="MeanQ">mean Q(s, a) over the batch</param>
 /// <param name="MeanTarget">mean TD target y</param>
-public readonly record struct UpdateStats(double QLoss, double PolicyLoss, double MeanQ, double MeanTarget);
+public readonly record struct UpdateStats(double QLoss, double SteinDirectionNorm, double ActorLoss, double MeanQ, double MeanTarget);
 
 /// <summary>What fine-tuning anneals in a maximum-entropy agent (docs/implementation-details.md, "Fine-tuning").</summary>
 /// <param name="Alpha">α, the temperature of V_soft and of the SVGD score</param>

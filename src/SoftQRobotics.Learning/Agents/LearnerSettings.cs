@@ -15,7 +15,7 @@ public enum ValueTarget
 
 /// <summary>
 /// Hyperparameters both learners share: the networks and their optimisation. Each is declared
-/// here once, with its default (the spec's shared values) and its range; a YAML config sets it under
+/// here once, with its default (the authors' shared settings) and its range; a YAML config sets it under
 /// its snake_case name (<c>hidden_sizes</c>, <c>batch_size</c>, …), see docs/configs.md.
 /// </summary>
 public abstract record LearnerSettings

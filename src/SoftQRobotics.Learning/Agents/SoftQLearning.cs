@@ -11,7 +11,7 @@ namespace SoftQRobotics.Learning.Agents;
 /// as the trainer stored them (multiplied by its reward scale: docs/implementation-details.md, "Temperature").
 /// </summary>
 /// <remarks>
-/// Fine-tuning (spec §5.3) uses <see cref="FreezeNoise"/> (a fixed ξ set of size K_ξ for the sampler,
+/// Fine-tuning (docs/implementation-details.md, "Fine-tuning") uses <see cref="FreezeNoise"/> (a fixed ξ set of size K_ξ for the sampler,
 /// a separate one for the target sampler) and <see cref="ValueTarget.HardMax"/>.
 /// </remarks>
 public sealed class SoftQLearning : IAgent
@@ -158,7 +158,7 @@ public sealed class SoftQLearning : IAgent
         Updates++;
         if (Updates % _settings.TargetUpdateInterval == 0) CopyTargets();
 
-        return new UpdateStats(qLoss / n, steinNorm, meanQ / n, meanY / n);
+        return new UpdateStats(qLoss / n, SteinDirectionNorm: steinNorm, ActorLoss: double.NaN, meanQ / n, meanY / n);
     }
 
     /// <summary>a = tanh(f^φ(s, ξ)), a fresh ξ per row (or a frozen member); exploration noise is the caller's.</summary>

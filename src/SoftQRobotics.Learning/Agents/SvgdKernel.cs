@@ -3,7 +3,7 @@ using SoftQRobotics.Learning.Blas;
 
 namespace SoftQRobotics.Learning.Agents;
 
-/// <summary>Bandwidth conventions of the RBF kernel κ(u, u′) (spec §6.2); m = median pairwise Euclidean distance of the K particles.</summary>
+/// <summary>Bandwidth conventions of the RBF kernel κ(u, u′) (docs/implementation-details.md, "SVGD"); m = median pairwise Euclidean distance of the K particles.</summary>
 public enum KernelBandwidth
 {
     /// <summary>The authors' code: κ = exp(−‖Δ‖²/(2h)), h = ½·m / ln(K + 1).</summary>

@@ -6,7 +6,7 @@ using SoftQRobotics.Learning.Replay;
 
 namespace SoftQRobotics.Learning.Benchmarking;
 
-/// <summary>A network configuration of the paper's runs (spec README table).</summary>
+/// <summary>A network configuration of the paper's runs (the full-budget configs in configs/).</summary>
 public sealed record LearnerConfig(string Name, int ObservationSize, int ActionSize, int[] Hidden, int Particles, int ValueParticles)
 {
     /// <summary>multigoal, swimmer and ant (pretraining) as the authors ran them.</summary>

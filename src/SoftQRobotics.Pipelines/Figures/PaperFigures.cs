@@ -8,7 +8,7 @@ using SoftQRobotics.Mujoco;
 
 namespace SoftQRobotics.Pipelines.Figures;
 
-/// <summary>The paper's figures (spec §7), regenerated from run directories as SVG.</summary>
+/// <summary>The paper's figures (REPRODUCTION.md), regenerated from run directories as SVG.</summary>
 public static class PaperFigures
 {
     /// <summary>Figure names for <c>softq figure NAME</c>.</summary>

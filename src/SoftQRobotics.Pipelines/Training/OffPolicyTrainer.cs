@@ -17,7 +17,7 @@ public interface IEpochSchedule
 
 /// <summary>What one epoch did.</summary>
 public sealed record EpochResult(
-    int Epoch, long EnvSteps, long GradientSteps, EpisodeStats[] Evaluation, double MeanQLoss, double MeanPolicyLoss,
+    int Epoch, long EnvSteps, long GradientSteps, EpisodeStats[] Evaluation, double MeanQLoss, double MeanSteinDirectionNorm, double MeanActorLoss,
     double MeanQ, double EnvStepsPerSecond, double GradientStepsPerSecond, int TrainingEpisodes, double MeanTrainingReturn)
 {
     /// <summary>Mean undiscounted evaluation return.</summary>
@@ -48,7 +48,7 @@ public sealed class OffPolicyTrainer : IDisposable
 
     // the running epoch's accumulators: a cancelled epoch resumes where it stopped
     private int _stepInEpoch, _updatesInEpoch, _episodesInEpoch;
-    private double _qLoss, _policyLoss, _meanQ, _returns, _envSeconds, _learnSeconds;
+    private double _qLoss, _steinNorm, _actorLoss, _meanQ, _returns, _envSeconds, _learnSeconds;
 
     private readonly IEpochSchedule? _schedule;
 
@@ -132,7 +132,7 @@ public sealed class OffPolicyTrainer : IDisposable
             {
                 _replay.Sample(_rng, _batch);
                 var stats = _agent.Update(_batch);
-                (_qLoss, _policyLoss, _meanQ, _updatesInEpoch) = (_qLoss + stats.QLoss, _policyLoss + stats.PolicyLoss, _meanQ + stats.MeanQ, _updatesInEpoch + 1);
+                (_qLoss, _steinNorm, _actorLoss, _meanQ, _updatesInEpoch) = (_qLoss + stats.QLoss, _steinNorm + stats.SteinDirectionNorm, _actorLoss + stats.ActorLoss, _meanQ + stats.MeanQ, _updatesInEpoch + 1);
             }
             _learnSeconds += Stopwatch.GetElapsedTime(stepped).TotalSeconds;
         }
@@ -141,10 +141,10 @@ public sealed class OffPolicyTrainer : IDisposable
         Epoch++;
         int updates = _updatesInEpoch, episodes = _episodesInEpoch;
         double Mean(double sum, int count) => count > 0 ? sum / count : double.NaN;
-        var result = new EpochResult(Epoch, EnvSteps, _agent.Updates, evaluation, Mean(_qLoss, updates), Mean(_policyLoss, updates),
+        var result = new EpochResult(Epoch, EnvSteps, _agent.Updates, evaluation, Mean(_qLoss, updates), Mean(_steinNorm, updates), Mean(_actorLoss, updates),
             Mean(_meanQ, updates), _stepInEpoch / Math.Max(_envSeconds, 1e-9), updates > 0 ? updates / _learnSeconds : 0, episodes, Mean(_returns, episodes));
         (_stepInEpoch, _updatesInEpoch, _episodesInEpoch) = (0, 0, 0);
-        (_qLoss, _policyLoss, _meanQ, _returns, _envSeconds, _learnSeconds) = (0, 0, 0, 0, 0, 0);
+        (_qLoss, _steinNorm, _actorLoss, _meanQ, _returns, _envSeconds, _learnSeconds) = (0, 0, 0, 0, 0, 0, 0);
         return result;
     }
 

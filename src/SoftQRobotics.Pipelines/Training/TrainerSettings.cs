@@ -3,8 +3,8 @@ using System.ComponentModel.DataAnnotations;
 namespace SoftQRobotics.Pipelines.Training;
 
 /// <summary>
-/// Schedule of off-policy training, each setting declared here once with its default (the spec's
-/// shared values) and its range; a YAML config sets it under its snake_case name (docs/configs.md).
+/// Schedule of off-policy training, each setting declared here once with its default (the authors'
+/// shared settings) and its range; a YAML config sets it under its snake_case name (docs/configs.md).
 /// </summary>
 public sealed record TrainerSettings
 {

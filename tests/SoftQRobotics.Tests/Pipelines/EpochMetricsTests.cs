@@ -12,7 +12,7 @@ public class EpochMetricsTests
             "epoch,env_steps,gradient_steps,average_return,average_discounted_return,average_episode_length,min_return,max_return," +
             "q_loss,policy_loss,mean_q,alpha,particles,env_steps_per_second,gradient_steps_per_second,training_episodes,training_return," +
             "final_com_x,progress_min,progress_max,max_com_x,min_com_x,distance_to_goal,min_distance_to_goal,min_distance_so_far," +
-            "wall_seconds,reward_scale,final_distance_min,final_distance_so_far",
+            "wall_seconds,reward_scale,final_distance_min,final_distance_so_far,stein_direction_norm,actor_loss",
             string.Join(',', EpochMetrics.Columns));
         Assert.Equal("eval/average_return", EpochMetrics.Tags[Array.IndexOf(EpochMetrics.Columns, "average_return")]);
         Assert.Equal("perf/wall_seconds", EpochMetrics.Tags[Array.IndexOf(EpochMetrics.Columns, "wall_seconds")]);

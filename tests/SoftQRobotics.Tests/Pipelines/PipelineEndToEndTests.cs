@@ -36,6 +36,8 @@ public class PipelineEndToEndTests
         var rows = Metrics(run);
         Assert.Equal([1, 2, 3], rows.Select(r => (int)r["epoch"]));
         Assert.Equal([100, 200, 300], rows.Select(r => (int)r["env_steps"]));
+        // SQL's sampler statistic is the Stein direction's norm (also under its old name); there is no actor loss
+        Assert.All(rows.Skip(1), r => Assert.True(r.SteinDirectionNorm > 0 && r.SteinDirectionNorm == r.PolicyLoss && double.IsNaN(r.ActorLoss), $"{r}"));
         using var info = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "run.json")));
         Assert.Equal("completed", info.RootElement.GetProperty("status").GetString());
         Assert.Equal("2.2.2", info.RootElement.GetProperty("versions").GetProperty("mujoco").GetString());
