@@ -68,8 +68,9 @@ public class PipelineEndToEndTests
         string dir = TestPaths.ScratchDirectory();
         string config = WriteConfig(dir, TinyConfig.Replace("epochs: 3", "epochs: 400"));
         string run = Path.Combine(dir, "run");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = dir };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "softq.dll"), "train", "--config", config, "--run-dir", run }) info.ArgumentList.Add(a);
+        // through env --default-signal: a test run started in the background inherits SIGINT ignored, which the child would keep
+        var info = new ProcessStartInfo("env") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = dir };
+        foreach (var a in new[] { "--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "softq.dll"), "train", "--config", config, "--run-dir", run }) info.ArgumentList.Add(a);
         using var process = Process.Start(info)!;
         var output = process.StandardError.ReadToEndAsync();
         string metrics = Path.Combine(run, "metrics.csv");

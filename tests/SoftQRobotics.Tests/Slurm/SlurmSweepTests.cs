@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using SoftQRobotics.Tests.Pipelines;
 
@@ -105,8 +106,18 @@ public class SlurmSweepTests(LocalSlurmCluster cluster)
         Assert.Equal("interrupted", Status(run));
         // Slurm holds a requeued job back for a fixed delay; skip it
         cluster.WaitFor(() => cluster.Run("scontrol", "show", "job", task).Contains("Restarts=1"), "the requeued task");
+        // (nudged again while it is still pending: under load the first update can land before the hold)
         cluster.Run("scontrol", "update", $"JobId={task}", "StartTime=now");
-        cluster.WaitFor(() => Status(run) == "completed", "the requeued task to finish", seconds: 120);
+        var nudged = Stopwatch.StartNew();
+        cluster.WaitFor(() =>
+        {
+            if (nudged.Elapsed.TotalSeconds > 10 && cluster.Run("squeue", "-h", "-j", task, "-o", "%T").Trim() == "PENDING")
+            {
+                cluster.Run("scontrol", "update", $"JobId={task}", "StartTime=now");
+                nudged.Restart();
+            }
+            return Status(run) == "completed";
+        }, "the requeued task to finish", seconds: 300);
 
         AssertContiguous(run, 8);
         string output = File.ReadAllText(log);
