@@ -121,7 +121,7 @@ public sealed class SoftQLearning : IAgent
         double α = Alpha, γ = _settings.Discount;
 
         // --- update the soft Q-function ------------------------------------------------------
-        // V_soft(s′) = α log E_{a′~U[−1,1]^d}[exp(Q̄(s′, a′)/α) / 2^−d]  (fine-tuning: the hard max)
+        // V_soft(s′) = α log E_{a′~U[−1,1]^d}[exp(Q̄(s′, a′)/α) / 2^−d]   (eq. 10; fine-tuning: the hard max)
         var V = _y.AsSpan();
         if (ValueTarget == ValueTarget.Soft)
         {
@@ -135,7 +135,7 @@ public sealed class SoftQLearning : IAgent
             HardMaxValue(batch.NextObservations, V);
         }
 
-        // y = r + γ (1 − terminal) V_soft(s′);   J_Q = mean_i (Q(s_i, a_i) − y_i)²
+        // y = r + γ (1 − terminal) V_soft(s′);   J_Q = mean_i (Q(s_i, a_i) − y_i)²   (eq. 11, without its ½)
         for (int i = 0; i < n; i++) _y[i] = batch.Rewards[i] + (float)(γ * (1 - batch.Terminals[i])) * V[i];
         Rows.Join(batch.Observations, _obsDim, batch.Actions, d, _stateActions, n);
         var Q = _q.Forward(_stateActions, n);
@@ -150,7 +150,8 @@ public sealed class SoftQLearning : IAgent
         _q.Backward(_dLdQ);
 
         // --- update the sampling network by amortized SVGD (scores from Q before its update) ----
-        // a_ij = tanh f^φ(s_i, ξ_ij), ξ_ij ~ N(0, I); ∂Q/∂a at every particle; then one Stein step on φ
+        // a_ij = tanh f^φ(s_i, ξ_ij), ξ_ij ~ N(0, I); ∂Q/∂a at every particle; the Stein direction (eq. 13)
+        // on the pre-tanh outputs (docs/implementation-details.md, "SVGD"), back through f^φ into φ (eq. 14)
         double steinNorm = _sampler.SteinStep(batch.Observations, n, k, _dQda, (float)α, _rng);
 
         // --- Adam on Q, then the periodic hard target copy θ̄ ← θ, φ̄ ← φ -------------------------
