@@ -20,12 +20,13 @@ internal static class BenchCommand
     {
         var steps = new Option<int>("--steps") { Description = "SQL gradient steps timed per configuration (DDPG: 4×)", DefaultValueFactory = _ => 30 };
         var json = new Option<bool>("--json") { Description = "print a JSON array, one object per configuration" };
-        var command = new Command("learner", "SQL and DDPG gradient steps per second for the paper's network configurations, against OpenBLAS sgemm.") { steps, json };
+        var command = new Command("learner", "SQL and DDPG gradient steps per second for the paper's network configurations, against OpenBLAS sgemm and the core's FMA peak.") { steps, json };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             MeasureAll(LearnerConfig.Canonical, config => LearnerThroughput.Measure(config, parse.GetValue(steps)), parse.GetValue(json),
                 r => $"{r.Config,-10} SQL {r.SqlStepsPerSecond,7:F1} steps/s  DDPG {r.DdpgStepsPerSecond,7:F1} steps/s  " +
                      $"{r.GflopsAchieved,6:F1} GFLOP/s of sgemm {r.SgemmGflops,6:F1} = {r.FlopRateFraction:F2}  " +
+                     $"peak {r.Peak.Gflops,6:F1} ({r.Peak.VectorBits}-bit FMA) = {r.PeakFraction:F2}  " +
                      $"alloc {r.BytesAllocatedPerStep:F1} B/step  (OpenBLAS core {r.OpenBlasCore})",
                 r => new
                 {
@@ -38,6 +39,9 @@ internal static class BenchCommand
                     bytes_allocated_per_step = r.BytesAllocatedPerStep,
                     sql_flops_per_step = r.SqlFlopsPerStep,
                     openblas_core = r.OpenBlasCore,
+                    peak_gflops = r.Peak.Gflops,
+                    peak_fraction = r.PeakFraction,
+                    peak_vector_bits = r.Peak.VectorBits,
                 });
             return 0;
         }));

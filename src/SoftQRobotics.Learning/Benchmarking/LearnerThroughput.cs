@@ -26,13 +26,20 @@ public sealed record LearnerConfig(string Name, int ObservationSize, int ActionS
 /// <param name="SgemmGflops">sgemm alone, replaying exactly the step's sequence of products (shapes and transposes)</param>
 /// <param name="FlopRateFraction">achieved ÷ sgemm</param>
 /// <param name="BytesAllocatedPerStep">managed bytes allocated per SQL gradient step</param>
+/// <param name="OpenBlasCore">the OpenBLAS kernel family in use</param>
+/// <param name="Peak">the core's FP32 FMA peak, measured in the same run</param>
 public sealed record LearnerThroughputResult(
     string Config, double SqlStepsPerSecond, double DdpgStepsPerSecond, double SqlFlopsPerStep, double GflopsAchieved,
-    double SgemmGflops, double FlopRateFraction, double BytesAllocatedPerStep, string OpenBlasCore);
+    double SgemmGflops, double FlopRateFraction, double BytesAllocatedPerStep, string OpenBlasCore, FmaPeakResult Peak)
+{
+    /// <summary>The SQL step's achieved rate ÷ the core's peak.</summary>
+    public double PeakFraction => GflopsAchieved / Peak.Gflops;
+}
 
 /// <summary>Quick learner benchmark on random replay data (the cost of a step does not depend on the data).</summary>
 public static class LearnerThroughput
 {
+    /// <summary>Times SQL and DDPG steps of <paramref name="config"/>, sgemm on the same products and the FMA peak, interleaved.</summary>
     public static LearnerThroughputResult Measure(LearnerConfig config, int steps = 30, int batchSize = 64)
     {
         var sql = new SoftQLearning(config.ObservationSize, config.ActionSize,
@@ -70,7 +77,7 @@ public static class LearnerThroughput
 
         double sqlRate = Median(sqlRates);
         return new LearnerThroughputResult(config.Name, sqlRate, steps * 4 / ddpgSeconds, flops, flops * sqlRate / 1e9, Median(sgemmRates),
-            Median(fractions), allocated / (double)(rounds * perRound), OpenBlas.CoreName);
+            Median(fractions), allocated / (double)(rounds * perRound), OpenBlas.CoreName, FmaPeak.Measure());
     }
 
     /// <summary>sgemm alone on a recorded sequence of products (fresh operands, same shapes and transposes).</summary>
