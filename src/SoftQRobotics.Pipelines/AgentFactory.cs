@@ -15,7 +15,7 @@ public static class AgentFactory
         int actBatch = config.Trainer.EvaluationEpisodes;
         return config.Learner switch
         {
-            SqlSettings sql => new SoftQLearning(spec.ObservationSize, spec.ActionSize, sql, seed, actBatch),
+            SqlSettings sql => new SoftQLearning(spec.ObservationSize, spec.ActionSize, sql, seed, actBatch, config.LearnerThreads),
             DdpgSettings ddpg => new Ddpg(spec.ObservationSize, spec.ActionSize, ddpg, seed, actBatch),
             var other => throw new InvalidOperationException($"no agent for {other.GetType().Name}"),
         };

@@ -39,6 +39,16 @@ public sealed record RunConfig
     /// <summary>Store the replay pool in checkpoints (exact resume; large for big pools).</summary>
     public bool SaveReplayBuffer { get; init; }
 
+    /// <summary>
+    /// Threads of one run's learner: 2 runs the critic's and the sampler's parts of an SQL update at
+    /// once (same results as 1); 0: all cores the process may use (a local sweep gives each run 1).
+    /// </summary>
+    [Range(0, 256)]
+    public int Threads { get; init; }
+
+    /// <summary>The learner threads <see cref="Threads"/> resolves to on this machine.</summary>
+    public int LearnerThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
+
     /// <summary>The learner's hyperparameters; its type is the <c>algorithm</c> key (sql: <see cref="SqlSettings"/>, ddpg: <see cref="DdpgSettings"/>).</summary>
     [ConfigSection]
     public LearnerSettings Learner { get; init; } = new SqlSettings();

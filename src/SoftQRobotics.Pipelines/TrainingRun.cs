@@ -90,11 +90,13 @@ public sealed class TrainingRun : IDisposable
     }
 
     /// <summary>Continues a run from its last checkpoint; metric rows written after it are dropped.</summary>
-    public static TrainingRun Resume(string runDirectory, int? epochs)
+    /// <param name="threads">learner threads for this session (null: as configured); results do not depend on it</param>
+    public static TrainingRun Resume(string runDirectory, int? epochs, int? threads = null)
     {
         var run = RunDirectory.Open(runDirectory);
         var config = run.LoadConfig();
         if (epochs is { } e) config = config with { Epochs = e };
+        if (threads is { } t) config = config with { Threads = t };
         var tensors = run.LoadCheckpoint();
         var agent = AgentFactory.Create(config);
         agent.LoadState(tensors, run.CheckpointFile);

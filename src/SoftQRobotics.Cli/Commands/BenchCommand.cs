@@ -24,7 +24,7 @@ internal static class BenchCommand
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             MeasureAll(LearnerConfig.Canonical, config => LearnerThroughput.Measure(config, parse.GetValue(steps)), parse.GetValue(json),
-                r => $"{r.Config,-10} SQL {r.SqlStepsPerSecond,7:F1} steps/s  DDPG {r.DdpgStepsPerSecond,7:F1} steps/s  " +
+                r => $"{r.Config,-10} SQL {r.SqlStepsPerSecond,7:F1} steps/s (2 threads {r.SqlStepsPerSecond2Threads,7:F1})  DDPG {r.DdpgStepsPerSecond,7:F1} steps/s  " +
                      $"{r.GflopsAchieved,6:F1} GFLOP/s of sgemm {r.SgemmGflops,6:F1} = {r.FlopRateFraction:F2}  " +
                      $"peak {r.Peak.Gflops,6:F1} ({r.Peak.VectorBits}-bit FMA) = {r.PeakFraction:F2}  " +
                      $"alloc {r.BytesAllocatedPerStep:F1} B/step  (OpenBLAS core {r.OpenBlasCore})",
@@ -42,6 +42,8 @@ internal static class BenchCommand
                     peak_gflops = r.Peak.Gflops,
                     peak_fraction = r.PeakFraction,
                     peak_vector_bits = r.Peak.VectorBits,
+                    sql_steps_per_second_2t = r.SqlStepsPerSecond2Threads,
+                    bytes_allocated_per_step_2t = r.BytesAllocatedPerStep2Threads,
                 });
             return 0;
         }));

@@ -146,11 +146,11 @@ internal static class SweepCommand
         return 0;
     }
 
-    /// <summary>train into seedN/, or resume it there when it has a checkpoint.</summary>
+    /// <summary>train into seedN/, or resume it there when it has a checkpoint; local runs share the cores, one learner thread each.</summary>
     private static string[] TrainArguments(SweepDirectory sweep, int seed)
     {
-        if (sweep.HasCheckpoint(seed)) return ["train", "--resume", sweep.SeedDirectory(seed)];
-        string[] train = ["train", "--config", sweep.ConfigFile, "--seed", seed.ToString(), "--run-dir", sweep.SeedDirectory(seed)];
+        if (sweep.HasCheckpoint(seed)) return ["train", "--resume", sweep.SeedDirectory(seed), "--threads", "1"];
+        string[] train = ["train", "--config", sweep.ConfigFile, "--seed", seed.ToString(), "--run-dir", sweep.SeedDirectory(seed), "--threads", "1"];
         return sweep.Manifest.Epochs is { } e ? [.. train, "--epochs", e.ToString()] : train;
     }
 

@@ -11,10 +11,10 @@ internal static class TrainCommand
     {
         var config = new Option<string>("--config") { Description = "experiment config (configs/EXPERIMENT.ALGO[.quick].yaml)" };
         var resume = new Option<string>("--resume") { Description = "continue the run in RUN_DIR from its last checkpoint" };
-        var (seed, runDir, epochs) = CommonOptions();
+        var (seed, runDir, epochs, threads) = CommonOptions();
         var command = new Command("train", "Train an agent from a config into a run directory (metrics.csv, checkpoints, evaluation traces); Ctrl-C checkpoints and stops.")
         {
-            config, resume, seed, runDir, epochs,
+            config, resume, seed, runDir, epochs, threads,
         };
         command.Validators.Add(r =>
         {
@@ -29,13 +29,13 @@ internal static class TrainCommand
             TrainingRun run;
             if (parse.GetValue(resume) is { } resumeDir)
             {
-                run = TrainingRun.Resume(resumeDir, parse.GetValue(epochs));
+                run = TrainingRun.Resume(resumeDir, parse.GetValue(epochs), parse.GetValue(threads));
                 Console.Error.WriteLine($"resuming {run.Directory.Path} after epoch {run.CompletedEpochs}");
             }
             else
             {
                 string file = parse.GetRequiredValue(config);
-                var settings = Configure(file, parse.GetValue(seed), parse.GetValue(epochs));
+                var settings = Configure(file, parse.GetValue(seed), parse.GetValue(epochs), parse.GetValue(threads));
                 run = TrainingRun.Start(settings, ConfigName(file), parse.GetValue(runDir), CommandLine());
                 Console.Error.WriteLine($"run directory: {run.Directory.Path}");
             }
@@ -48,15 +48,15 @@ internal static class TrainCommand
     {
         var from = new Option<string>("--from") { Description = "pretrained run directory", Required = true };
         var config = new Option<string>("--config") { Description = "fine-tuning config (task, schedule)", Required = true };
-        var (seed, runDir, epochs) = CommonOptions();
+        var (seed, runDir, epochs, threads) = CommonOptions();
         var command = new Command("finetune", "Fine-tune a pretrained run on a new task (new replay pool, α and frozen-ξ annealing, hard-max target).")
         {
-            from, config, seed, runDir, epochs,
+            from, config, seed, runDir, epochs, threads,
         };
         command.SetAction((parse, cancel) => Task.FromResult(CommandRunner.Run(() =>
         {
             string file = parse.GetRequiredValue(config);
-            var settings = Configure(file, parse.GetValue(seed), parse.GetValue(epochs));
+            var settings = Configure(file, parse.GetValue(seed), parse.GetValue(epochs), parse.GetValue(threads));
             var run = TrainingRun.StartFinetune(settings, parse.GetRequiredValue(from), ConfigName(file) + ".finetune", parse.GetValue(runDir), CommandLine());
             Console.Error.WriteLine($"run directory: {run.Directory.Path}");
             return Execute(run, cancel);
@@ -64,18 +64,20 @@ internal static class TrainCommand
         return command;
     }
 
-    private static (Option<int?> Seed, Option<string> RunDir, Option<int?> Epochs) CommonOptions() =>
+    private static (Option<int?> Seed, Option<string> RunDir, Option<int?> Epochs, Option<int?> Threads) CommonOptions() =>
     (
         new Option<int?>("--seed") { Description = "seed (overrides the config's)" },
         new Option<string>("--run-dir") { Description = "run directory (default runs/CONFIG__seedS__TIME)" },
-        new Option<int?>("--epochs") { Description = "epochs (overrides the config's)" }
+        new Option<int?>("--epochs") { Description = "epochs (overrides the config's)" },
+        new Option<int?>("--threads") { Description = "learner threads (overrides the config's threads; 0: all cores; results do not depend on it)" }
     );
 
-    private static RunConfig Configure(string file, int? seed, int? epochs)
+    private static RunConfig Configure(string file, int? seed, int? epochs, int? threads)
     {
         var settings = RunConfig.Load(file);
         if (seed is { } s) settings = settings with { Seed = s };
         if (epochs is { } e) settings = settings with { Epochs = e };
+        if (threads is { } t) settings = settings with { Threads = t };
         settings.Validate(file);
         return settings;
     }

@@ -32,13 +32,21 @@ public sealed class SoftQLearning : IAgent
     private readonly QActionGradient _dQda;      // ∂Q/∂a for the SVGD score
     private float[] _frozenTargetNoise = [];     // (K_ξ × act)
 
+    // the two parts of an update, cached delegates (no allocation per step), and what they share
+    private readonly Action _criticPart, _samplerPart;
+    private readonly ParallelPair? _parallel;
+    private (TransitionBatch Batch, int K, double Alpha) _step;    // set by Update before the parts run
+    private (double QLoss, double MeanQ, double MeanY) _criticStats;
+    private double _steinNorm;
+
     /// <summary>A fresh learner: Q, Q̄ = Q and the sampler f^φ initialised from <paramref name="seed"/>.</summary>
     /// <param name="observationSize">obsDim</param>
     /// <param name="actionSize">actDim</param>
     /// <param name="settings">the hyperparameters</param>
     /// <param name="seed">seed of the initialisation and of every draw (a′, ξ)</param>
     /// <param name="maxActBatch">most observation rows one <c>Act</c> call may hold (e.g. the evaluation envs)</param>
-    public SoftQLearning(int observationSize, int actionSize, SqlSettings settings, ulong seed, int maxActBatch = 256)
+    /// <param name="threads">2 or more: the critic's and the sampler's parts of an update run on two threads (same results as 1)</param>
+    public SoftQLearning(int observationSize, int actionSize, SqlSettings settings, ulong seed, int maxActBatch = 256, int threads = 1)
     {
         _settings = settings;
         (_obsDim, _actDim, _n) = (observationSize, actionSize, settings.BatchSize);
@@ -60,7 +68,11 @@ public sealed class SoftQLearning : IAgent
         _stateActions = new float[_n * width];
         _y = new float[_n];
         _dLdQ = new float[_n];
-        _dQda = new QActionGradient(_q, observationSize, actionSize, _n * k);
+        // the sampler's ∂Q/∂a runs on its own view of Q's parameters, so that it can run beside the critic's pass
+        _dQda = new QActionGradient(Mlp.SharingParameters(_q, _n * k), observationSize, actionSize, _n * k);
+        _criticPart = CriticPart;
+        _samplerPart = SamplerPart;
+        _parallel = threads >= 2 ? new ParallelPair() : null;
     }
 
     /// <inheritdoc/>
@@ -113,26 +125,67 @@ public sealed class SoftQLearning : IAgent
         }
     }
 
-    /// <summary>One pass of Algorithm 1's inner loop on a minibatch {(s, a, r, s′, terminal)} of N transitions.</summary>
+    /// <summary>
+    /// One pass of Algorithm 1's inner loop on a minibatch {(s, a, r, s′, terminal)} of N transitions.
+    /// The critic's part and the sampler's part read the same θ and are independent (the authors ran
+    /// them in one graph call): with two threads they run at once. Every random draw happens in the
+    /// same order either way (a′ here, ξ in the sampler's part, the only one drawing), so the result
+    /// does not depend on the thread count.
+    /// </summary>
     public UpdateStats Update(TransitionBatch batch)
     {
-        int n = _n, d = _actDim, width = _obsDim + d, kv = _settings.ValueParticles;
-        int k = Math.Clamp(Particles, 1, _settings.Particles);
-        double α = Alpha, γ = _settings.Discount;
+        int n = _n, d = _actDim, width = _obsDim + d;
+        _step = (batch, Math.Clamp(Particles, 1, _settings.Particles), Alpha);
 
-        // --- update the soft Q-function ------------------------------------------------------
+        // the critic's draws: a′ ~ U[−1, 1]^d for V_soft (fine-tuning: members of the frozen target set)
+        if (ValueTarget == ValueTarget.Soft)
+        {
+            int kv = _settings.ValueParticles;
+            RepeatStates(_nextStateActions, batch.NextObservations, kv);
+            for (int row = 0; row < n * kv; row++) _rng.FillUniform(_nextStateActions.AsSpan(row * width + _obsDim, d), -1f, 1f);
+        }
+        else
+        {
+            DrawFrozenTargetNoise(batch.NextObservations);
+        }
+
+        if (_parallel is null)
+        {
+            _criticPart();
+            _samplerPart();
+        }
+        else
+        {
+            _parallel.Run(_samplerPart, _criticPart);
+        }
+
+        // --- Adam on Q, then the periodic hard target copy θ̄ ← θ, φ̄ ← φ -------------------------
+        _qOptimizer.Update(_q.Parameters, _q.Gradients);
+        Updates++;
+        if (Updates % _settings.TargetUpdateInterval == 0) CopyTargets();
+
+        var (qLoss, meanQ, meanY) = _criticStats;
+        return new UpdateStats(qLoss / n, SteinDirectionNorm: _steinNorm, ActorLoss: double.NaN, meanQ / n, meanY / n);
+    }
+
+    /// <summary>The soft Q-function's gradient for <see cref="_step"/>, its a′ already drawn; leaves θ unchanged.</summary>
+    private void CriticPart()
+    {
+        var (batch, _, α) = _step;
+        int n = _n, d = _actDim;
+        double γ = _settings.Discount;
+
         // V_soft(s′) = α log E_{a′~U[−1,1]^d}[exp(Q̄(s′, a′)/α) / 2^−d]   (eq. 10; fine-tuning: the hard max)
         var V = _y.AsSpan();
         if (ValueTarget == ValueTarget.Soft)
         {
-            RepeatStates(_nextStateActions, batch.NextObservations, kv);
-            for (int row = 0; row < n * kv; row++) _rng.FillUniform(_nextStateActions.AsSpan(row * width + _obsDim, d), -1f, 1f);
+            int kv = _settings.ValueParticles;
             var Qbar = _qTarget.Forward(_nextStateActions, n * kv);
             for (int i = 0; i < n; i++) V[i] = (float)SoftValue.Estimate(Qbar.Slice(i * kv, kv), α, d);
         }
         else
         {
-            HardMaxValue(batch.NextObservations, V);
+            HardMaxValue(V);
         }
 
         // y = r + γ (1 − terminal) V_soft(s′);   J_Q = mean_i (Q(s_i, a_i) − y_i)²   (eq. 11, without its ½)
@@ -148,18 +201,18 @@ public sealed class SoftQLearning : IAgent
         }
         _q.ZeroGradients();
         _q.Backward(_dLdQ);
+        _criticStats = (qLoss, meanQ, meanY);
+    }
 
-        // --- update the sampling network by amortized SVGD (scores from Q before its update) ----
-        // a_ij = tanh f^φ(s_i, ξ_ij), ξ_ij ~ N(0, I); ∂Q/∂a at every particle; the Stein direction (eq. 13)
-        // on the pre-tanh outputs (docs/implementation-details.md, "SVGD"), back through f^φ into φ (eq. 14)
-        double steinNorm = _sampler.SteinStep(batch.Observations, n, k, _dQda, (float)α, _rng);
-
-        // --- Adam on Q, then the periodic hard target copy θ̄ ← θ, φ̄ ← φ -------------------------
-        _qOptimizer.Update(_q.Parameters, _q.Gradients);
-        Updates++;
-        if (Updates % _settings.TargetUpdateInterval == 0) CopyTargets();
-
-        return new UpdateStats(qLoss / n, SteinDirectionNorm: steinNorm, ActorLoss: double.NaN, meanQ / n, meanY / n);
+    /// <summary>
+    /// The sampler's step for <see cref="_step"/> by amortized SVGD, scores from Q before its update:
+    /// a_ij = tanh f^φ(s_i, ξ_ij), ξ_ij ~ N(0, I); ∂Q/∂a at every particle; the Stein direction (eq. 13)
+    /// on the pre-tanh outputs (docs/implementation-details.md, "SVGD"), back through f^φ into φ (eq. 14).
+    /// </summary>
+    private void SamplerPart()
+    {
+        var (batch, k, α) = _step;
+        _steinNorm = _sampler.SteinStep(batch.Observations, _n, k, _dQda, (float)α, _rng);
     }
 
     /// <summary>a = tanh(f^φ(s, ξ)), a fresh ξ per row (or a frozen member); exploration noise is the caller's.</summary>
@@ -168,8 +221,8 @@ public sealed class SoftQLearning : IAgent
     /// <inheritdoc/>
     public void ActDeterministic(ReadOnlySpan<float> observations, Span<float> actions, int count) => _sampler.ActAtZeroNoise(observations, actions, count);
 
-    /// <summary>V(s′) = max over K_ξ draws of Q̄(s′, tanh f^φ̄(s′, ξ)), ξ from the target's frozen set.</summary>
-    private void HardMaxValue(ReadOnlySpan<float> nextObservations, Span<float> V)
+    /// <summary>Rows [s′_i, ξ] of the hard-max target, K_ξ per state, ξ drawn from the target's frozen set.</summary>
+    private void DrawFrozenTargetNoise(ReadOnlySpan<float> nextObservations)
     {
         int kξ = _sampler.FrozenCount, n = _n, d = _actDim, width = _obsDim + d;
         if (kξ == 0) throw new InvalidOperationException("the hard-max target needs frozen noise: call FreezeNoise first");
@@ -178,6 +231,12 @@ public sealed class SoftQLearning : IAgent
         {
             _frozenTargetNoise.AsSpan(_rng.NextInt(kξ) * d, d).CopyTo(_nextStateActions.AsSpan(row * width + _obsDim, d));
         }
+    }
+
+    /// <summary>V(s′) = max over the K_ξ drawn rows of Q̄(s′, tanh f^φ̄(s′, ξ)).</summary>
+    private void HardMaxValue(Span<float> V)
+    {
+        int kξ = _sampler.FrozenCount, n = _n, d = _actDim, width = _obsDim + d;
         var u = _fTarget.Forward(_nextStateActions, n * kξ);
         for (int row = 0; row < n * kξ; row++)
         {

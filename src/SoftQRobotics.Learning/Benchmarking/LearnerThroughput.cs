@@ -28,9 +28,12 @@ public sealed record LearnerConfig(string Name, int ObservationSize, int ActionS
 /// <param name="BytesAllocatedPerStep">managed bytes allocated per SQL gradient step</param>
 /// <param name="OpenBlasCore">the OpenBLAS kernel family in use</param>
 /// <param name="Peak">the core's FP32 FMA peak, measured in the same run</param>
+/// <param name="SqlStepsPerSecond2Threads">SQL gradient steps per second with the critic's and the sampler's parts on two threads</param>
+/// <param name="BytesAllocatedPerStep2Threads">managed bytes allocated per two-thread SQL step, by all threads of the process</param>
 public sealed record LearnerThroughputResult(
     string Config, double SqlStepsPerSecond, double DdpgStepsPerSecond, double SqlFlopsPerStep, double GflopsAchieved,
-    double SgemmGflops, double FlopRateFraction, double BytesAllocatedPerStep, string OpenBlasCore, FmaPeakResult Peak)
+    double SgemmGflops, double FlopRateFraction, double BytesAllocatedPerStep, string OpenBlasCore, FmaPeakResult Peak,
+    double SqlStepsPerSecond2Threads, double BytesAllocatedPerStep2Threads)
 {
     /// <summary>The SQL step's achieved rate ÷ the core's peak.</summary>
     public double PeakFraction => GflopsAchieved / Peak.Gflops;
@@ -42,13 +45,15 @@ public static class LearnerThroughput
     /// <summary>Times SQL and DDPG steps of <paramref name="config"/>, sgemm on the same products and the FMA peak, interleaved.</summary>
     public static LearnerThroughputResult Measure(LearnerConfig config, int steps = 30, int batchSize = 64)
     {
-        var sql = new SoftQLearning(config.ObservationSize, config.ActionSize,
-            new SqlSettings { HiddenSizes = config.Hidden, Particles = config.Particles, ValueParticles = config.ValueParticles, BatchSize = batchSize }, seed: 1);
+        var sqlSettings = new SqlSettings { HiddenSizes = config.Hidden, Particles = config.Particles, ValueParticles = config.ValueParticles, BatchSize = batchSize };
+        var sql = new SoftQLearning(config.ObservationSize, config.ActionSize, sqlSettings, seed: 1);
+        var sql2 = new SoftQLearning(config.ObservationSize, config.ActionSize, sqlSettings, seed: 1, threads: 2);
         var ddpg = new Ddpg(config.ObservationSize, config.ActionSize, new DdpgSettings { HiddenSizes = config.Hidden, BatchSize = batchSize }, seed: 1);
         var batch = RandomBatch(config, batchSize);
 
         // warm-up (JIT, first touches); record one step's products to replay them alone
         sql.Update(batch);
+        sql2.Update(batch);
         ddpg.Update(batch);
         OpenBlas.Recorder = [];
         sql.Update(batch);
@@ -60,6 +65,8 @@ public static class LearnerThroughput
         // interleaved rounds: SQL steps, then sgemm alone on the same products, so both see the same machine
         int rounds = Math.Max(1, steps / 6), perRound = Math.Max(1, steps / rounds);
         var sqlRates = new double[rounds];
+        var sql2Rates = new double[rounds];
+        long allocated2 = 0;
         var sgemmRates = new double[rounds];
         var fractions = new double[rounds];
         long allocated = 0;
@@ -71,13 +78,18 @@ public static class LearnerThroughput
             allocated += GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
             double sqlSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             double sgemmSeconds = Time(() => { for (int i = 0; i < perRound; i++) replay.Run(); });
+            long totalBefore = GC.GetTotalAllocatedBytes(precise: true);
+            double sql2Seconds = Time(() => { for (int i = 0; i < perRound; i++) sql2.Update(batch); });
+            allocated2 += GC.GetTotalAllocatedBytes(precise: true) - totalBefore;
+            sql2Rates[r] = perRound / sql2Seconds;
             (sqlRates[r], sgemmRates[r], fractions[r]) = (perRound / sqlSeconds, flops * perRound / sgemmSeconds / 1e9, sgemmSeconds / sqlSeconds);
         }
         double ddpgSeconds = Time(() => { for (int i = 0; i < steps * 4; i++) ddpg.Update(batch); });
 
         double sqlRate = Median(sqlRates);
         return new LearnerThroughputResult(config.Name, sqlRate, steps * 4 / ddpgSeconds, flops, flops * sqlRate / 1e9, Median(sgemmRates),
-            Median(fractions), allocated / (double)(rounds * perRound), OpenBlas.CoreName, FmaPeak.Measure());
+            Median(fractions), allocated / (double)(rounds * perRound), OpenBlas.CoreName, FmaPeak.Measure(),
+            Median(sql2Rates), allocated2 / (double)(rounds * perRound));
     }
 
     /// <summary>sgemm alone on a recorded sequence of products (fresh operands, same shapes and transposes).</summary>

@@ -42,7 +42,19 @@ public sealed class Mlp
     /// <param name="hidden">activation after every hidden layer</param>
     /// <param name="output">activation after the last layer</param>
     /// <param name="maxBatch">largest batch a pass may use</param>
-    public Mlp(int[] sizes, Activation hidden, Activation output, int maxBatch)
+    public Mlp(int[] sizes, Activation hidden, Activation output, int maxBatch) : this(sizes, hidden, output, maxBatch, shared: null)
+    {
+    }
+
+    /// <summary>
+    /// A second network over the same parameter array as <paramref name="source"/> (changes to either's
+    /// parameters are the other's), with its own activations, deltas and gradients: two threads can run
+    /// passes at once as long as neither changes the parameters meanwhile.
+    /// </summary>
+    /// <param name="maxBatch">largest batch a pass of the view may use</param>
+    public static Mlp SharingParameters(Mlp source, int maxBatch) => new(source._sizes, source._hidden, source._output, maxBatch, source);
+
+    private Mlp(int[] sizes, Activation hidden, Activation output, int maxBatch, Mlp? shared)
     {
         if (sizes.Length < 2 || sizes.Any(s => s < 1)) throw new ArgumentException("an MLP needs at least input and output widths, all ≥ 1", nameof(sizes));
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
@@ -59,7 +71,7 @@ public sealed class Mlp
             _biasOffset[l] = offset;
             offset += sizes[l + 1];
         }
-        Parameters = new float[offset];
+        Parameters = shared?.Parameters ?? new float[offset];
         Gradients = new float[offset];
         _activations = sizes.Select(s => new float[maxBatch * s]).ToArray();
         _deltas = sizes.Select(s => new float[maxBatch * s]).ToArray();

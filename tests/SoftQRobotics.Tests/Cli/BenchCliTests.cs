@@ -17,7 +17,7 @@ public class BenchCliTests
         foreach (var config in json.RootElement.EnumerateArray())
         {
             foreach (var field in new[] { "sql_steps_per_second", "ddpg_steps_per_second", "gflops_achieved", "sgemm_gflops", "flop_rate_fraction",
-                         "bytes_allocated_per_step", "sql_flops_per_step", "peak_gflops", "peak_fraction" })
+                         "bytes_allocated_per_step", "sql_flops_per_step", "peak_gflops", "peak_fraction", "sql_steps_per_second_2t" })
             {
                 Assert.True(config.GetProperty(field).GetDouble() >= 0, field);
             }

@@ -31,11 +31,12 @@ public class WholeUpdateTests(ITestOutputHelper output)
     private const double ToleranceFactor = 2e-4;
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(10)]
-    public void SoftQLearningUpdates_MatchTheDoublePrecisionReference(int updates)
+    [InlineData(1, 1)]
+    [InlineData(10, 1)]
+    [InlineData(10, 2)]
+    public void SoftQLearningUpdates_MatchTheDoublePrecisionReference(int updates, int threads)
     {
-        var (engine, reference) = RunSoftQ(updates, Alpha, repulsion: true);
+        var (engine, reference) = RunSoftQ(updates, Alpha, repulsion: true, threads);
         var after = engine.SaveState().ToDictionary(t => t.Name, t => t.Values);
         AssertClose("Q", after["q"], reference.Q.Parameters, QRate * updates);
         AssertClose("f", after["sampler"], reference.F.Parameters, PolicyRate * updates);
@@ -60,14 +61,14 @@ public class WholeUpdateTests(ITestOutputHelper output)
     }
 
     /// <summary>The engine at α = <see cref="Alpha"/> and a reference at <paramref name="referenceAlpha"/>, both after <paramref name="updates"/> updates on the same batches and draws.</summary>
-    private static (SoftQLearning Engine, ReferenceSoftQ Reference) RunSoftQ(int updates, double referenceAlpha, bool repulsion)
+    private static (SoftQLearning Engine, ReferenceSoftQ Reference) RunSoftQ(int updates, double referenceAlpha, bool repulsion, int threads = 1)
     {
         var settings = new SqlSettings
         {
             HiddenSizes = Hidden, Particles = K, ValueParticles = Kv, Alpha = Alpha, Discount = Gamma, BatchSize = N,
             TargetUpdateInterval = TargetInterval, QLearningRate = QRate, PolicyLearningRate = PolicyRate,
         };
-        var engine = new SoftQLearning(Obs, Act, settings, seed: 11, maxActBatch: 8);
+        var engine = new SoftQLearning(Obs, Act, settings, seed: 11, maxActBatch: 8, threads: threads);
         var state = engine.SaveState().ToDictionary(t => t.Name, t => t.Values);
         int[] qSizes = [Obs + Act, .. Hidden, 1], fSizes = [Obs + Act, .. Hidden, Act];
         var reference = new ReferenceSoftQ(Obs, Act, N, K, Kv, referenceAlpha, Gamma, TargetInterval,

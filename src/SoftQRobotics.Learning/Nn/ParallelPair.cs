@@ -1,0 +1,61 @@
+using System.Runtime.ExceptionServices;
+
+namespace SoftQRobotics.Learning.Nn;
+
+/// <summary>
+/// Runs two pieces of work at once, one on a dedicated background thread and one on the caller's,
+/// without allocating per call (the delegates are the caller's cached ones). For the two independent
+/// parts of a gradient step.
+/// </summary>
+public sealed class ParallelPair
+{
+    private readonly ManualResetEventSlim _start = new(false), _done = new(false);
+    private Action? _work;
+    private ExceptionDispatchInfo? _error;
+
+    /// <summary>Starts the worker thread (a background thread: it does not keep the process alive).</summary>
+    public ParallelPair()
+    {
+        new Thread(Loop) { IsBackground = true, Name = "softq-learner-worker" }.Start();
+    }
+
+    /// <summary>Runs <paramref name="onWorker"/> on the worker and <paramref name="onCaller"/> here; returns when both are done.</summary>
+    /// <exception cref="Exception">whatever either piece threw (the caller's first).</exception>
+    public void Run(Action onWorker, Action onCaller)
+    {
+        _work = onWorker;
+        _done.Reset();
+        _start.Set();
+        try
+        {
+            onCaller();
+        }
+        finally
+        {
+            _done.Wait();
+        }
+        if (_error is { } error)
+        {
+            _error = null;
+            error.Throw();
+        }
+    }
+
+    private void Loop()
+    {
+        while (true)
+        {
+            _start.Wait();
+            _start.Reset();
+            try
+            {
+                _work!();
+            }
+            catch (Exception e)
+            {
+                _error = ExceptionDispatchInfo.Capture(e);
+            }
+            _done.Set();
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using SoftQRobotics.Core;
+using SoftQRobotics.Learning.Agents;
+using SoftQRobotics.Learning.Replay;
+
+namespace SoftQRobotics.Tests.Learning;
+
+/// <summary>An SQL update on two threads (critic and sampler parts at once) is the same computation as on one.</summary>
+public class ThreadedUpdateTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TwoThreads_GiveBitIdenticalStates_ToOneThread(bool hardMaxTarget)
+    {
+        var settings = new SqlSettings { HiddenSizes = [32, 32], Particles = 8, ValueParticles = 12, BatchSize = 16, TargetUpdateInterval = 7, Alpha = 0.5 };
+        var one = new SoftQLearning(5, 3, settings, seed: 4, threads: 1);
+        var two = new SoftQLearning(5, 3, settings, seed: 4, threads: 2);
+        if (hardMaxTarget)
+        {
+            foreach (var agent in new[] { one, two }) agent.SetEntropy(new EntropySettings(0.2, 6, 6, ValueTarget.HardMax));
+        }
+        var rng = new Rng(9);
+        var batch = new TransitionBatch(16, 5, 3);
+        for (int u = 0; u < 20; u++)
+        {
+            rng.FillUniform(batch.Observations, -1, 1);
+            rng.FillUniform(batch.Actions, -1, 1);
+            rng.FillUniform(batch.Rewards, -1, 1);
+            rng.FillUniform(batch.NextObservations, -1, 1);
+            var (a, b) = (one.Update(batch), two.Update(batch));
+            Assert.Equal(a, b);
+        }
+        var states = two.SaveState().ToDictionary(t => t.Name, t => t.Values);
+        foreach (var (name, values) in one.SaveState()) Assert.Equal(values, states[name]);
+    }
+
+    [Fact]
+    public void AnExceptionInTheWorkersPart_ReachesTheCaller()
+    {
+        var pair = new SoftQRobotics.Learning.Nn.ParallelPair();
+        bool callerRan = false;
+        var e = Assert.Throws<InvalidOperationException>(() => pair.Run(() => throw new InvalidOperationException("worker failed"), () => callerRan = true));
+        Assert.Equal("worker failed", e.Message);
+        Assert.True(callerRan);
+        pair.Run(() => { }, () => { });   // still usable
+    }
+}
