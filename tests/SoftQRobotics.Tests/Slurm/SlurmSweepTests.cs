@@ -109,15 +109,25 @@ public class SlurmSweepTests(LocalSlurmCluster cluster)
         // (nudged again while it is still pending: under load the first update can land before the hold)
         cluster.Run("scontrol", "update", $"JobId={task}", "StartTime=now");
         var nudged = Stopwatch.StartNew();
-        cluster.WaitFor(() =>
+        try
         {
-            if (nudged.Elapsed.TotalSeconds > 10 && cluster.Run("squeue", "-h", "-j", task, "-o", "%T").Trim() == "PENDING")
+            cluster.WaitFor(() =>
             {
-                cluster.Run("scontrol", "update", $"JobId={task}", "StartTime=now");
-                nudged.Restart();
-            }
-            return Status(run) == "completed";
-        }, "the requeued task to finish", seconds: 300);
+                if (nudged.Elapsed.TotalSeconds > 10 && cluster.Run("squeue", "-h", "-j", task, "-o", "%T").Trim() == "PENDING")
+                {
+                    cluster.Run("scontrol", "update", $"JobId={task}", "StartTime=now");
+                    nudged.Restart();
+                }
+                return Status(run) == "completed";
+            }, "the requeued task to finish", seconds: 300);
+        }
+        catch (TimeoutException e)
+        {
+            // the cluster's folder goes with the fixture: say here what the job and the task were doing
+            string job = cluster.Run("scontrol", "-o", "show", "job", task);
+            string tail = string.Join('\n', File.ReadAllLines(log).TakeLast(15));
+            throw new TimeoutException($"{e.Message}\njob: {job}\nrun status: {Status(run)}\n{log} (last lines):\n{tail}", e);
+        }
 
         AssertContiguous(run, 8);
         string output = File.ReadAllText(log);
