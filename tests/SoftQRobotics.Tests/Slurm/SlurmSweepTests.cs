@@ -106,7 +106,9 @@ public class SlurmSweepTests(LocalSlurmCluster cluster)
         Assert.Equal("interrupted", Status(run));
         // Slurm holds a requeued job back for a fixed delay; skip it
         cluster.WaitFor(() => cluster.Run("scontrol", "show", "job", task).Contains("Restarts=1"), "the requeued task");
-        // (nudged again while it is still pending: under load the first update can land before the hold)
+        // start it only once the node has released the first instance (a launch onto a node still cleaning
+        // it up fails the job); nudged again while it is still pending
+        cluster.WaitFor(() => cluster.Run("scontrol", "-o", "show", "node").Contains("CPUAlloc=0"), "the node to release the first instance");
         cluster.Run("scontrol", "update", $"JobId={task}", "StartTime=now");
         var nudged = Stopwatch.StartNew();
         try
