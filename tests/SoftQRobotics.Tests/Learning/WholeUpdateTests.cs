@@ -15,8 +15,8 @@ namespace SoftQRobotics.Tests.Learning;
 /// Tolerance. Every Adam step moves a parameter by at most ~lr, so after u updates the budget scale is
 /// lr·u, and the check is |θ_engine − θ_ref| ≤ <see cref="ToleranceFactor"/>·lr·u for every parameter.
 /// Float32 rounding moved the engine by at most 1.5·10⁻⁵·lr·u from the reference (Q after one update;
-/// f after ten: 8·10⁻⁶·lr·u), the same under OpenBLAS's SkylakeX, Haswell and Prescott kernels on Intel
-/// Ice Lake: the factor is 13× above the worst of them. Adam's normalisation hides a wrong gradient's scale
+/// f after ten: 8·10⁻⁶·lr·u), on Intel Ice Lake (SkylakeX kernels) and on AMD EPYC Zen 4 under
+/// OpenBLAS's SkylakeX, Haswell and Prescott kernels: the factor is 13× above the worst of them. Adam's normalisation hides a wrong gradient's scale
 /// but not its direction across steps: the smallest effect of a broken update we tried (the SVGD
 /// repulsion left out) moved f by 3·10⁻³·lr·u, 15× above the tolerance; α doubled moved it 200× above.
 /// </remarks>
