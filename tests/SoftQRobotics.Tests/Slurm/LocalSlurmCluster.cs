@@ -8,6 +8,8 @@ namespace SoftQRobotics.Tests.Slurm;
 /// A real single-node Slurm 22.05 cluster from Debian's packages (slurm-wlm, munge), run as plain
 /// foreground processes with no systemd: munged, slurmctld and slurmd on 127.0.0.1 with free ports,
 /// the node line from <c>slurmd -C</c>, all state under one temporary folder. Torn down on dispose.
+/// KillWait (SIGTERM to SIGKILL on scancel) is 120 s instead of the default 30 s: a loaded test machine
+/// may need longer for the trainer to write its checkpoint.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class LocalSlurmCluster : IDisposable
@@ -66,6 +68,7 @@ public sealed class LocalSlurmCluster : IDisposable
             MpiDefault=none
             ReturnToService=2
             MinJobAge=600
+            KillWait=120
             SlurmdParameters=config_overrides
             NodeName=localhost NodeAddr=127.0.0.1 {node} State=UNKNOWN
             PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP

@@ -72,7 +72,7 @@ public class SlurmSweepTests(LocalSlurmCluster cluster)
         cluster.WaitFor(() => MetricRows(run) >= 2, "two epochs");
 
         cluster.Run("scancel", $"{JobId(sweep)}_4");   // SIGTERM: the trainer checkpoints and stops
-        cluster.WaitFor(() => Status(run) == "interrupted", "the cancelled task's checkpoint");
+        cluster.WaitFor(() => Status(run) == "interrupted", "the cancelled task's checkpoint", seconds: 180);
         Assert.InRange(MetricRows(run), 2, 7);
 
         (code, var stdout, stderr) = Cli("sweep", "--resume", sweep, "--wait");
