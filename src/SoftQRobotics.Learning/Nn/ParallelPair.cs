@@ -13,16 +13,18 @@ public sealed class ParallelPair
     private Action? _work;
     private ExceptionDispatchInfo? _error;
 
-    /// <summary>Starts the worker thread (a background thread: it does not keep the process alive).</summary>
-    public ParallelPair()
-    {
-        new Thread(Loop) { IsBackground = true, Name = "softq-learner-worker" }.Start();
-    }
+    private bool _started;
 
     /// <summary>Runs <paramref name="onWorker"/> on the worker and <paramref name="onCaller"/> here; returns when both are done.</summary>
+    /// <remarks>The worker (a background thread: it does not keep the process alive) starts on the first call, so agents that never train (evaluation, figures) start none.</remarks>
     /// <exception cref="Exception">whatever either piece threw (the caller's first).</exception>
     public void Run(Action onWorker, Action onCaller)
     {
+        if (!_started)
+        {
+            new Thread(Loop) { IsBackground = true, Name = "softq-learner-worker" }.Start();
+            _started = true;
+        }
         _work = onWorker;
         _done.Reset();
         _start.Set();
