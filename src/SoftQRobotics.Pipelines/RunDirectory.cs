@@ -140,16 +140,19 @@ public sealed class RunDirectory
     /// <summary>Writes evaluation/epoch_NNNN.csv: episode, step, x, y of the centre of mass.</summary>
     public void WriteEvaluationTraces(int epoch, EpisodeStats[] episodes)
     {
-        var text = new StringBuilder("episode,step,x,y\n");
-        for (int e = 0; e < episodes.Length; e++)
+        // streamed to the file: 80 episodes' traces as one string would be a large-object allocation every epoch
+        WriteAtomically(System.IO.Path.Combine(EvaluationFolder, $"epoch_{epoch:D4}.csv"), text =>
         {
-            var trace = episodes[e].ComTrace;
-            for (int s = 0; s < trace.Length / 2; s++)
+            text.Write("episode,step,x,y\n");
+            for (int e = 0; e < episodes.Length; e++)
             {
-                text.Append(CultureInfo.InvariantCulture, $"{e},{s},{trace[2 * s]:R},{trace[2 * s + 1]:R}\n");
+                var trace = episodes[e].ComTrace;
+                for (int s = 0; s < trace.Length / 2; s++)
+                {
+                    text.Write(string.Create(CultureInfo.InvariantCulture, $"{e},{s},{trace[2 * s]:R},{trace[2 * s + 1]:R}\n"));
+                }
             }
-        }
-        WriteAtomically(System.IO.Path.Combine(EvaluationFolder, $"epoch_{epoch:D4}.csv"), text.ToString());
+        });
     }
 
     /// <summary>
@@ -195,13 +198,16 @@ public sealed class RunDirectory
         return ParameterFile.Load(CheckpointFile);
     }
 
-    internal static void WriteAtomically(string path, string text)
+    internal static void WriteAtomically(string path, string text) => WriteAtomically(path, writer => writer.Write(text));
+
+    /// <summary>Writes PATH.tmp with <paramref name="write"/>, flushes it to disk and renames it over <paramref name="path"/>.</summary>
+    internal static void WriteAtomically(string path, Action<TextWriter> write)
     {
         string temporary = path + ".tmp";
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
         using (var writer = new StreamWriter(file))
         {
-            writer.Write(text);
+            write(writer);
             writer.Flush();
             file.Flush(flushToDisk: true);
         }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -15,63 +16,99 @@ namespace SoftQRobotics.Learning.Nn;
 public static class ParameterFile
 {
     private static readonly byte[] Magic = "SOFTQNN1"u8.ToArray();
+    private const int ChecksumLength = 32;
 
-    /// <summary>Writes <paramref name="tensors"/> to <paramref name="path"/> atomically.</summary>
+    // chunk through which tensors are converted, hashed and written: below the large-object heap's 85 000 bytes,
+    // so a checkpoint of any size allocates only this and the file's buffer (docs/testing.md, "Soak")
+    private const int ChunkBytes = 64 * 1024;
+
+    /// <summary>Writes <paramref name="tensors"/> to <paramref name="path"/> atomically, streaming: memory use does not grow with the tensors' size.</summary>
     public static void Save(string path, IEnumerable<(string Name, float[] Values)> tensors)
     {
-        using var body = new MemoryStream();
-        using (var writer = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
+        var list = tensors.ToList();
+        string temporary = path + ".tmp";
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: ChunkBytes))
+        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
         {
-            var list = tensors.ToList();
-            writer.Write(Magic);
-            writer.Write(list.Count);
+            var chunk = new byte[ChunkBytes];
+            void Emit(ReadOnlySpan<byte> bytes)
+            {
+                hash.AppendData(bytes);
+                file.Write(bytes);
+            }
+            void EmitInt32(int value)
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(chunk, value);
+                Emit(chunk.AsSpan(0, 4));
+            }
+
+            Emit(Magic);
+            EmitInt32(list.Count);
             foreach (var (name, values) in list)
             {
                 var nameBytes = Encoding.UTF8.GetBytes(name);
-                writer.Write(nameBytes.Length);
-                writer.Write(nameBytes);
-                writer.Write(values.Length);
-                foreach (float v in values) writer.Write(v);
+                EmitInt32(nameBytes.Length);
+                Emit(nameBytes);
+                EmitInt32(values.Length);
+                for (int offset = 0; offset < values.Length; offset += ChunkBytes / 4)
+                {
+                    int count = Math.Min(ChunkBytes / 4, values.Length - offset);
+                    for (int i = 0; i < count; i++) BinaryPrimitives.WriteSingleLittleEndian(chunk.AsSpan(4 * i), values[offset + i]);
+                    Emit(chunk.AsSpan(0, 4 * count));
+                }
             }
-        }
-        byte[] payload = body.ToArray();
-        byte[] checksum = SHA256.HashData(payload);
-
-        string temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            file.Write(payload);
-            file.Write(checksum);
+            file.Write(hash.GetHashAndReset());
             file.Flush(flushToDisk: true);
         }
         File.Move(temporary, path, overwrite: true);
     }
 
-    /// <summary>Reads every tensor of <paramref name="path"/> after verifying its checksum.</summary>
+    /// <summary>Reads every tensor of <paramref name="path"/>, verifying its checksum; streaming, so memory use is the tensors' own.</summary>
     /// <exception cref="InvalidDataException">not such a file, truncated, or corrupt: the message says which, with the path.</exception>
     public static Dictionary<string, float[]> Load(string path)
     {
-        byte[] bytes = File.ReadAllBytes(path);
-        if (bytes.Length < Magic.Length + 4 + 32 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: ChunkBytes);
+        long payloadLength = file.Length - ChecksumLength;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var chunk = new byte[ChunkBytes];
+        long position = 0;
+        InvalidDataException Corrupt() => new($"{path}: checksum mismatch: the file is corrupt or truncated");
+        Span<byte> Take(int length)
+        {
+            if (position + length > payloadLength) throw Corrupt();
+            var bytes = chunk.AsSpan(0, length);
+            file.ReadExactly(bytes);
+            hash.AppendData(bytes);
+            position += length;
+            return bytes;
+        }
+
+        if (payloadLength < Magic.Length + 4 || !Take(Magic.Length).SequenceEqual(Magic))
         {
             throw new InvalidDataException($"{path}: not a SoftQRobotics parameter file (bad header)");
         }
-        var payload = bytes.AsSpan(0, bytes.Length - 32);
-        if (!SHA256.HashData(payload).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32)))
-        {
-            throw new InvalidDataException($"{path}: checksum mismatch: the file is corrupt or truncated");
-        }
         var tensors = new Dictionary<string, float[]>();
-        using var reader = new BinaryReader(new MemoryStream(bytes, 0, payload.Length));
-        reader.ReadBytes(Magic.Length);
-        int count = reader.ReadInt32();
-        for (int t = 0; t < count; t++)
+        int tensorCount = BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+        for (int t = 0; t < tensorCount; t++)
         {
-            string name = Encoding.UTF8.GetString(reader.ReadBytes(reader.ReadInt32()));
-            var values = new float[reader.ReadInt32()];
-            for (int i = 0; i < values.Length; i++) values[i] = reader.ReadSingle();
+            int nameLength = BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+            if (nameLength < 0 || nameLength > ChunkBytes) throw Corrupt();
+            string name = Encoding.UTF8.GetString(Take(nameLength));
+            int length = BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+            if (length < 0 || 4L * length > payloadLength - position) throw Corrupt();
+            var values = new float[length];
+            for (int offset = 0; offset < length; offset += ChunkBytes / 4)
+            {
+                int count = Math.Min(ChunkBytes / 4, length - offset);
+                var bytes = Take(4 * count);
+                for (int i = 0; i < count; i++) values[offset + i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(4 * i)..]);
+            }
             tensors[name] = values;
         }
+        if (position != payloadLength) throw Corrupt();
+        Span<byte> stored = stackalloc byte[ChecksumLength];
+        file.ReadExactly(stored);
+        if (!hash.GetHashAndReset().AsSpan().SequenceEqual(stored)) throw Corrupt();
         return tensors;
     }
 
@@ -94,7 +131,6 @@ public static class ParameterFile
     }
 }
 
-/// <summary>Stores 64-bit integers and doubles bit-exactly in float32 tensors (two floats per value).</summary>
 /// <summary>
 /// Named integer counters in a checkpoint: one tensor per counter, <c>counter/NAME</c>. Checkpoints
 /// written before counters had names kept them positionally in one tensor; <see cref="Read"/> still
@@ -115,6 +151,7 @@ public static class CheckpointCounters
     }
 }
 
+/// <summary>Stores 64-bit integers and doubles bit-exactly in float32 tensors (two floats per value).</summary>
 public static class BitPacking
 {
     public static float[] FromUInt64(ReadOnlySpan<ulong> values)
