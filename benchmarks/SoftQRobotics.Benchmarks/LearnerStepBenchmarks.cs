@@ -38,10 +38,10 @@ public class LearnerStepBenchmarks
         rng.FillUniform(_batch.Rewards, -1, 1);
         rng.FillUniform(_batch.NextObservations, -1, 1);
 
-        OpenBlas.Recorder = [];
+        Gemm.Recorder = [];
         _sql.Update(_batch);
-        _shapes = OpenBlas.Recorder.ToArray();
-        OpenBlas.Recorder = null;
+        _shapes = Gemm.Recorder.ToArray();
+        Gemm.Recorder = null;
         _operands = _shapes.Select(g => (new float[g.M * g.K], new float[g.K * g.N], new float[g.M * g.N])).ToArray();
     }
 
@@ -53,7 +53,7 @@ public class LearnerStepBenchmarks
         {
             var g = _shapes[i];
             var (a, b, c) = _operands[i];
-            OpenBlas.Sgemm(g.TransA, g.TransB, g.M, g.N, g.K, 1f, a, g.TransA ? g.M : g.K, b, g.TransB ? g.K : g.N, 0f, c, g.N);
+            Gemm.Sgemm(g.TransA, g.TransB, g.M, g.N, g.K, 1f, a, g.TransA ? g.M : g.K, b, g.TransB ? g.K : g.N, 0f, c, g.N);
         }
     }
 

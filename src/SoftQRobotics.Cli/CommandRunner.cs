@@ -22,7 +22,7 @@ internal static class CommandRunner
             return body();
         }
         catch (Exception e) when (e is MujocoException or IOException or ArgumentException or InvalidDataException
-                                      or KeyNotFoundException or UnauthorizedAccessException or InvalidOperationException)
+                                      or KeyNotFoundException or UnauthorizedAccessException or InvalidOperationException or DllNotFoundException)
         {
             Console.Error.WriteLine($"softq: error: {OneLine(e.Message)}");
             return Failure;

@@ -89,6 +89,7 @@ public sealed class RunDirectory
         ["mujoco"] = MujocoVersion.Text,
         ["openblas"] = OpenBlas.Config,
         ["openblas_core"] = OpenBlas.CoreName,
+        ["gemm"] = Gemm.Describe(Gemm.Active),
         ["dotnet"] = Environment.Version.ToString(),
         ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
     };

@@ -2,6 +2,7 @@ using System.CommandLine;
 using SoftQRobotics.Envs;
 using SoftQRobotics.Envs.Benchmarking;
 using SoftQRobotics.Learning.Benchmarking;
+using SoftQRobotics.Learning.Blas;
 
 namespace SoftQRobotics.Cli.Commands;
 
@@ -19,15 +20,26 @@ internal static class BenchCommand
     private static Command Learner()
     {
         var steps = new Option<int>("--steps") { Description = "SQL gradient steps timed per configuration (DDPG: 4×)", DefaultValueFactory = _ => 30 };
-        var json = new Option<bool>("--json") { Description = "print a JSON array, one object per configuration" };
-        var command = new Command("learner", "SQL and DDPG gradient steps per second for the paper's network configurations, against OpenBLAS sgemm and the core's FMA peak.") { steps, json };
+        var json = new Option<bool>("--json") { Description = "print a JSON array, one object per configuration and backend" };
+        var backends = new Option<string>("--backend")
+        {
+            Description = "GEMM backend(s) to measure: openblas, onednn, blis, a comma-separated list, or all (default: the one in use, SOFTQ_GEMM)",
+        };
+        var command = new Command("learner", "SQL and DDPG gradient steps per second for the paper's network configurations, against the GEMM backend's sgemm and the core's FMA peak.") { steps, json, backends };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
-            MeasureAll(LearnerConfig.Canonical, config => LearnerThroughput.Measure(config, parse.GetValue(steps)), parse.GetValue(json),
+            var chosen = parse.GetValue(backends) switch
+            {
+                null or "" => [Gemm.Active],
+                "all" => Enum.GetValues<GemmBackend>(),
+                var list => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(Gemm.Parse).ToArray(),
+            };
+            foreach (var backend in chosen) Gemm.Describe(backend);   // a missing library fails before any measurement
+            MeasureAll(LearnerConfig.Canonical, config => LearnerThroughput.Measure(config, chosen, parse.GetValue(steps)), parse.GetValue(json),
                 r => $"{r.Config,-10} SQL {r.SqlStepsPerSecond,7:F1} steps/s (2 threads {r.SqlStepsPerSecond2Threads,7:F1})  DDPG {r.DdpgStepsPerSecond,7:F1} steps/s  " +
                      $"{r.GflopsAchieved,6:F1} GFLOP/s of sgemm {r.SgemmGflops,6:F1} = {r.FlopRateFraction:F2}  " +
                      $"peak {r.Peak.Gflops,6:F1} ({r.Peak.VectorBits}-bit FMA) = {r.PeakFraction:F2}  " +
-                     $"alloc {r.BytesAllocatedPerStep:F1} B/step  (OpenBLAS core {r.OpenBlasCore})",
+                     $"alloc {r.BytesAllocatedPerStep:F1} B/step  ({r.BackendDescription})",
                 r => new
                 {
                     config = r.Config,
@@ -44,6 +56,8 @@ internal static class BenchCommand
                     peak_vector_bits = r.Peak.VectorBits,
                     sql_steps_per_second_2t = r.SqlStepsPerSecond2Threads,
                     bytes_allocated_per_step_2t = r.BytesAllocatedPerStep2Threads,
+                    backend = r.Backend,
+                    backend_description = r.BackendDescription,
                 });
             return 0;
         }));
@@ -69,7 +83,7 @@ internal static class BenchCommand
             var names = parse.GetValue(tasks) is { Length: > 0 } chosen
                 ? chosen
                 : TaskRegistry.Names.Where(n => TaskRegistry.Get(n).Model is not null).ToArray();
-            MeasureAll(names, name => EnvThroughput.Measure(name, parse.GetValue(rounds), parse.GetValue(numEnvs)), parse.GetValue(json),
+            MeasureAll(names, name => new[] { EnvThroughput.Measure(name, parse.GetValue(rounds), parse.GetValue(numEnvs)) }, parse.GetValue(json),
                 r => $"{r.Task,-20} raw {r.RawPhysicsStepsPerSecond,9:F0}/s  env {r.EnvStepsPerSecond,9:F0}/s  overhead {r.OverheadRatio:F3}  " +
                      $"vector×{r.NumEnvs} 1t {r.VectorStepsPerSecond1Thread,9:F0}/s 2t {r.VectorStepsPerSecond2Threads,9:F0}/s  " +
                      $"scaling {r.ThreadScaling:F2} (machine ceiling {r.RawPhysicsThreadScaling:F2})  alloc {r.BytesAllocatedPerStep:F2} B/step",
@@ -91,16 +105,18 @@ internal static class BenchCommand
         return command;
     }
 
-    /// <summary>Measures each item in turn; prints a line per result as it comes, or one JSON array at the end.</summary>
-    private static void MeasureAll<TItem, TResult>(IEnumerable<TItem> items, Func<TItem, TResult> measure, bool asJson,
+    /// <summary>Measures each item in turn (one or more results each); prints a line per result as it comes, or one JSON array at the end.</summary>
+    private static void MeasureAll<TItem, TResult>(IEnumerable<TItem> items, Func<TItem, IEnumerable<TResult>> measure, bool asJson,
         Func<TResult, string> line, Func<TResult, object> json)
     {
         var results = new List<TResult>();
         foreach (var item in items)
         {
-            var result = measure(item);
-            results.Add(result);
-            if (!asJson) Console.WriteLine(line(result));
+            foreach (var result in measure(item))
+            {
+                results.Add(result);
+                if (!asJson) Console.WriteLine(line(result));
+            }
         }
         if (asJson) CommandRunner.WriteJson(results.Select(json).ToArray());
     }

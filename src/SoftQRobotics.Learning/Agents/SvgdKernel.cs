@@ -89,7 +89,7 @@ public sealed class SvgdKernel
             scores.Slice(j * d, d).CopyTo(joined.Slice(j * 2 * d, d));
             particles.Slice(j * d, d).CopyTo(joined.Slice(j * 2 * d + d, d));
         }
-        OpenBlas.Sgemm(false, false, k, 2 * d, k, 1f, kernel, k, joined, 2 * d, 0f, _weighted, 2 * d);
+        Gemm.Sgemm(false, false, k, 2 * d, k, 1f, kernel, k, joined, 2 * d, 0f, _weighted, 2 * d);
         float inverseK = 1f / k;
         for (int kk = 0; kk < k; kk++)
         {

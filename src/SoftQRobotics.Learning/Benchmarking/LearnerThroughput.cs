@@ -18,7 +18,7 @@ public sealed record LearnerConfig(string Name, int ObservationSize, int ActionS
     ];
 }
 
-/// <summary>Learner throughput of one configuration, against OpenBLAS sgemm measured in the same run.</summary>
+/// <summary>Learner throughput of one configuration on one GEMM backend, against that backend's sgemm measured in the same run.</summary>
 /// <param name="SqlStepsPerSecond">SQL gradient steps per second (batch 64)</param>
 /// <param name="DdpgStepsPerSecond">DDPG gradient steps per second, same networks</param>
 /// <param name="SqlFlopsPerStep">matrix-product FLOPs in one SQL step (recorded from the step's sgemm calls)</param>
@@ -30,10 +30,12 @@ public sealed record LearnerConfig(string Name, int ObservationSize, int ActionS
 /// <param name="Peak">the core's FP32 FMA peak, measured in the same run</param>
 /// <param name="SqlStepsPerSecond2Threads">SQL gradient steps per second with the critic's and the sampler's parts on two threads</param>
 /// <param name="BytesAllocatedPerStep2Threads">managed bytes allocated per two-thread SQL step, by all threads of the process</param>
+/// <param name="Backend">the GEMM backend measured (<see cref="Gemm.NameOf"/>)</param>
+/// <param name="BackendDescription">its library, version and kernels</param>
 public sealed record LearnerThroughputResult(
     string Config, double SqlStepsPerSecond, double DdpgStepsPerSecond, double SqlFlopsPerStep, double GflopsAchieved,
     double SgemmGflops, double FlopRateFraction, double BytesAllocatedPerStep, string OpenBlasCore, FmaPeakResult Peak,
-    double SqlStepsPerSecond2Threads, double BytesAllocatedPerStep2Threads)
+    double SqlStepsPerSecond2Threads, double BytesAllocatedPerStep2Threads, string Backend, string BackendDescription)
 {
     /// <summary>The SQL step's achieved rate ÷ the core's peak.</summary>
     public double PeakFraction => GflopsAchieved / Peak.Gflops;
@@ -42,54 +44,89 @@ public sealed record LearnerThroughputResult(
 /// <summary>Quick learner benchmark on random replay data (the cost of a step does not depend on the data).</summary>
 public static class LearnerThroughput
 {
-    /// <summary>Times SQL and DDPG steps of <paramref name="config"/>, sgemm on the same products and the FMA peak, interleaved.</summary>
-    public static LearnerThroughputResult Measure(LearnerConfig config, int steps = 30, int batchSize = 64)
+    /// <summary>Times SQL and DDPG steps of <paramref name="config"/>, sgemm on the same products and the FMA peak, interleaved, on the active GEMM backend.</summary>
+    public static LearnerThroughputResult Measure(LearnerConfig config, int steps = 30, int batchSize = 64) =>
+        Measure(config, [Gemm.Active], steps, batchSize)[0];
+
+    /// <summary>
+    /// The same on each of <paramref name="backends"/>, interleaved round by round (every backend's SQL
+    /// steps, its sgemm replay, its two-thread steps and DDPG steps, and the FMA peak, then the next
+    /// round), so that ratios between backends hold even on a machine whose load changes. Leaves the
+    /// last backend active.
+    /// </summary>
+    /// <exception cref="DllNotFoundException">a backend's library is not installed.</exception>
+    public static LearnerThroughputResult[] Measure(LearnerConfig config, IReadOnlyList<GemmBackend> backends, int steps = 30, int batchSize = 64)
     {
         var sqlSettings = new SqlSettings { HiddenSizes = config.Hidden, Particles = config.Particles, ValueParticles = config.ValueParticles, BatchSize = batchSize };
-        var sql = new SoftQLearning(config.ObservationSize, config.ActionSize, sqlSettings, seed: 1);
-        var sql2 = new SoftQLearning(config.ObservationSize, config.ActionSize, sqlSettings, seed: 1, threads: 2);
-        var ddpg = new Ddpg(config.ObservationSize, config.ActionSize, new DdpgSettings { HiddenSizes = config.Hidden, BatchSize = batchSize }, seed: 1);
         var batch = RandomBatch(config, batchSize);
+        int rounds = Math.Max(1, steps / 6), perRound = Math.Max(1, steps / rounds);
+        var lanes = backends.Select(backend =>
+        {
+            Gemm.Use(backend);
+            var lane = new Lane(backend,
+                new SoftQLearning(config.ObservationSize, config.ActionSize, sqlSettings, seed: 1),
+                new SoftQLearning(config.ObservationSize, config.ActionSize, sqlSettings, seed: 1, threads: 2),
+                new Ddpg(config.ObservationSize, config.ActionSize, new DdpgSettings { HiddenSizes = config.Hidden, BatchSize = batchSize }, seed: 1), rounds);
+            // warm-up (JIT, oneDNN's kernel generation, first touches)
+            lane.Sql.Update(batch);
+            lane.Sql2.Update(batch);
+            lane.Ddpg.Update(batch);
+            return lane;
+        }).ToArray();
 
-        // warm-up (JIT, first touches); record one step's products to replay them alone
-        sql.Update(batch);
-        sql2.Update(batch);
-        ddpg.Update(batch);
-        OpenBlas.Recorder = [];
-        sql.Update(batch);
-        var shapes = OpenBlas.Recorder.ToArray();
-        OpenBlas.Recorder = null;
+        // one step's products, recorded to replay them alone (the same sequence on every backend)
+        Gemm.Recorder = [];
+        lanes[0].Sql.Update(batch);
+        var shapes = Gemm.Recorder.ToArray();
+        Gemm.Recorder = null;
         var replay = new SgemmReplay(shapes);
         double flops = shapes.Sum(g => g.Flops);
 
-        // interleaved rounds: SQL steps, then sgemm alone on the same products, so both see the same machine
-        int rounds = Math.Max(1, steps / 6), perRound = Math.Max(1, steps / rounds);
-        var sqlRates = new double[rounds];
-        var sql2Rates = new double[rounds];
-        long allocated2 = 0;
-        var sgemmRates = new double[rounds];
-        var fractions = new double[rounds];
-        long allocated = 0;
+        var peaks = new FmaPeakResult[rounds];
         for (int r = 0; r < rounds; r++)
         {
-            long start = Stopwatch.GetTimestamp();
-            long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < perRound; i++) sql.Update(batch);
-            allocated += GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
-            double sqlSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            double sgemmSeconds = Time(() => { for (int i = 0; i < perRound; i++) replay.Run(); });
-            long totalBefore = GC.GetTotalAllocatedBytes(precise: true);
-            double sql2Seconds = Time(() => { for (int i = 0; i < perRound; i++) sql2.Update(batch); });
-            allocated2 += GC.GetTotalAllocatedBytes(precise: true) - totalBefore;
-            sql2Rates[r] = perRound / sql2Seconds;
-            (sqlRates[r], sgemmRates[r], fractions[r]) = (perRound / sqlSeconds, flops * perRound / sgemmSeconds / 1e9, sgemmSeconds / sqlSeconds);
+            foreach (var lane in lanes)
+            {
+                Gemm.Use(lane.Backend);
+                long start = Stopwatch.GetTimestamp();
+                long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < perRound; i++) lane.Sql.Update(batch);
+                lane.Allocated += GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+                double sqlSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                double sgemmSeconds = Time(() => { for (int i = 0; i < perRound; i++) replay.Run(); });
+                long totalBefore = GC.GetTotalAllocatedBytes(precise: true);
+                double sql2Seconds = Time(() => { for (int i = 0; i < perRound; i++) lane.Sql2.Update(batch); });
+                lane.Allocated2 += GC.GetTotalAllocatedBytes(precise: true) - totalBefore;
+                double ddpgSeconds = Time(() => { for (int i = 0; i < 4 * perRound; i++) lane.Ddpg.Update(batch); });
+                lane.SqlRates[r] = perRound / sqlSeconds;
+                lane.Sql2Rates[r] = perRound / sql2Seconds;
+                lane.DdpgRates[r] = 4 * perRound / ddpgSeconds;
+                lane.SgemmRates[r] = flops * perRound / sgemmSeconds / 1e9;
+                lane.Fractions[r] = sgemmSeconds / sqlSeconds;
+            }
+            peaks[r] = FmaPeak.Measure(rounds: 1);
         }
-        double ddpgSeconds = Time(() => { for (int i = 0; i < steps * 4; i++) ddpg.Update(batch); });
 
-        double sqlRate = Median(sqlRates);
-        return new LearnerThroughputResult(config.Name, sqlRate, steps * 4 / ddpgSeconds, flops, flops * sqlRate / 1e9, Median(sgemmRates),
-            Median(fractions), allocated / (double)(rounds * perRound), OpenBlas.CoreName, FmaPeak.Measure(),
-            Median(sql2Rates), allocated2 / (double)(rounds * perRound));
+        var peak = new FmaPeakResult(Median(peaks.Select(p => p.Gflops).ToArray()), peaks[0].VectorBits);
+        return lanes.Select(lane =>
+        {
+            double sqlRate = Median(lane.SqlRates);
+            return new LearnerThroughputResult(config.Name, sqlRate, Median(lane.DdpgRates), flops, flops * sqlRate / 1e9, Median(lane.SgemmRates),
+                Median(lane.Fractions), lane.Allocated / (double)(rounds * perRound), OpenBlas.CoreName, peak,
+                Median(lane.Sql2Rates), lane.Allocated2 / (double)(rounds * perRound), Gemm.NameOf(lane.Backend), Gemm.Describe(lane.Backend));
+        }).ToArray();
+    }
+
+    /// <summary>One backend's agents and per-round measurements.</summary>
+    private sealed class Lane(GemmBackend backend, SoftQLearning sql, SoftQLearning sql2, Ddpg ddpg, int rounds)
+    {
+        public GemmBackend Backend { get; } = backend;
+        public SoftQLearning Sql { get; } = sql;
+        public SoftQLearning Sql2 { get; } = sql2;
+        public Ddpg Ddpg { get; } = ddpg;
+        public readonly double[] SqlRates = new double[rounds], Sql2Rates = new double[rounds], DdpgRates = new double[rounds],
+            SgemmRates = new double[rounds], Fractions = new double[rounds];
+        public long Allocated, Allocated2;
     }
 
     /// <summary>sgemm alone on a recorded sequence of products (fresh operands, same shapes and transposes).</summary>
@@ -110,7 +147,7 @@ public static class LearnerThroughput
             {
                 var g = shapes[i];
                 var (a, b, c) = _operands[i];
-                OpenBlas.Sgemm(g.TransA, g.TransB, g.M, g.N, g.K, 1f, a, g.TransA ? g.M : g.K, b, g.TransB ? g.K : g.N, 0f, c, g.N);
+                Gemm.Sgemm(g.TransA, g.TransB, g.M, g.N, g.K, 1f, a, g.TransA ? g.M : g.K, b, g.TransB ? g.K : g.N, 0f, c, g.N);
             }
         }
     }

@@ -27,7 +27,7 @@ public static unsafe class OpenBlas
         if (ChosenCoreType is not null && Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is null or "")
         {
             // the native environment, which OpenBLAS reads while loading (Environment.SetEnvironmentVariable does not reach it)
-            setenv("OPENBLAS_CORETYPE", ChosenCoreType, 1);
+            NativeEnvironment.Set("OPENBLAS_CORETYPE", ChosenCoreType);
         }
         nint handle = 0;
         foreach (var name in Candidates)
@@ -55,41 +55,15 @@ public static unsafe class OpenBlas
     /// <summary>OpenBLAS's build description, including its version.</summary>
     public static string Config { get; }
 
+    /// <summary>The version in <see cref="Config"/> ("OpenBLAS 0.3.21 …" → "0.3.21").</summary>
+    public static string Version => Config.Split(' ') is [_, var version, ..] ? version : Config;
+
     /// <summary>The OPENBLAS_CORETYPE in force: the user's, or the one chosen for this CPU (null: OpenBLAS's own detection).</summary>
     public static string? ChosenCoreType { get; }
 
-    /// <summary>
-    /// When not null, every <see cref="Sgemm"/> call appends its shape here (benchmarks record one
-    /// training step to replay its exact mix of products). Not thread-safe; off by default.
-    /// </summary>
-    public static List<GemmShape>? Recorder { get; set; }
-
-    /// <summary>
-    /// C = α·op(A)·op(B) + β·C, row-major. op(A) is (m × k), op(B) is (k × n), C is (m × n).
-    /// </summary>
-    /// <exception cref="ArgumentException">a span is too short for its shape and leading dimension.</exception>
-    public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
-    {
-        Require(a, transA ? k : m, lda, nameof(a));
-        Require(b, transB ? n : k, ldb, nameof(b));
-        Require(c, m, ldc, nameof(c));
-        Recorder?.Add(new GemmShape(transA, transB, m, n, k));
-        fixed (float* pa = a)
-        fixed (float* pb = b)
-        fixed (float* pc = c)
-        {
-            SgemmPtr(RowMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
-        }
-    }
-
-    private static void Require(ReadOnlySpan<float> span, int rows, int ld, string name)
-    {
-        if (rows > 0 && span.Length < (long)(rows - 1) * ld + 1)
-        {
-            throw new ArgumentException($"sgemm: {name} has {span.Length} elements, fewer than {rows} rows of stride {ld} need", name);
-        }
-    }
+    /// <summary>cblas_sgemm, row-major, unchecked (<see cref="Gemm.Sgemm"/> validates).</summary>
+    internal static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc) =>
+        SgemmPtr(RowMajor, transA ? Trans : NoTrans, transB ? Trans : NoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 
     private static string? CoreTypeForThisCpu()
     {
@@ -101,14 +75,4 @@ public static unsafe class OpenBlas
     }
 
     private const int RowMajor = 101, NoTrans = 111, Trans = 112;
-
-    [DllImport("libc", EntryPoint = "setenv")]
-    private static extern int setenv([MarshalAs(UnmanagedType.LPStr)] string name, [MarshalAs(UnmanagedType.LPStr)] string value, int overwrite);
-}
-
-/// <summary>The shape of one sgemm call: op(A) (m × k) times op(B) (k × n).</summary>
-public readonly record struct GemmShape(bool TransA, bool TransB, int M, int N, int K)
-{
-    /// <summary>2·m·n·k.</summary>
-    public double Flops => 2.0 * M * N * K;
 }

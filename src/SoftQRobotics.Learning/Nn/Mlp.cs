@@ -132,7 +132,7 @@ public sealed class Mlp
             // y = x·W + b, then the activation in place
             var bias = Bias(l);
             for (int r = 0; r < batch; r++) bias.CopyTo(y.Slice(r * outWidth, outWidth));
-            OpenBlas.Sgemm(false, false, batch, outWidth, inWidth, 1f, x, inWidth, Weights(l), outWidth, 1f, y, outWidth);
+            Gemm.Sgemm(false, false, batch, outWidth, inWidth, 1f, x, inWidth, Weights(l), outWidth, 1f, y, outWidth);
             Activate(l == layers - 1 ? _output : _hidden, y);
         }
         return _activations[layers].AsSpan(0, batch * OutputSize);
@@ -165,14 +165,14 @@ public sealed class Mlp
             var x = _activations[l].AsSpan(0, batch * inWidth);
             if (accumulateParameterGradients)
             {
-                OpenBlas.Sgemm(true, false, inWidth, outWidth, batch, 1f, x, inWidth, delta, outWidth, 1f, WeightGradients(l), outWidth);
+                Gemm.Sgemm(true, false, inWidth, outWidth, batch, 1f, x, inWidth, delta, outWidth, 1f, WeightGradients(l), outWidth);
                 var biasGradient = BiasGradients(l);
                 for (int r = 0; r < batch; r++) TensorPrimitives.Add(biasGradient, delta.Slice(r * outWidth, outWidth), biasGradient);
             }
 
             // input gradient: δ_prev = δ·Wᵀ
             var previous = l > 0 ? _deltas[l].AsSpan(0, batch * inWidth) : _inputGradient.AsSpan(0, batch * inWidth);
-            OpenBlas.Sgemm(false, true, batch, inWidth, outWidth, 1f, delta, outWidth, Weights(l), outWidth, 0f, previous, inWidth);
+            Gemm.Sgemm(false, true, batch, inWidth, outWidth, 1f, delta, outWidth, Weights(l), outWidth, 0f, previous, inWidth);
         }
         return _inputGradient.AsSpan(0, batch * InputSize);
     }

@@ -68,11 +68,12 @@ public class SlurmSweepTests(LocalSlurmCluster cluster)
         string config = Write(dir, "slow.yaml", SlowConfig);
         var (code, _, stderr) = Cli("sweep", "--backend", "slurm", "--config", config, "--seeds", "4", "--sweep-dir", sweep);
         Assert.True(code == 0, stderr);
-        string run = Path.Combine(sweep, "seed4");
-        cluster.WaitFor(() => MetricRows(run) >= 2, "two epochs");
+        string run = Path.Combine(sweep, "seed4"), log = Path.Combine(sweep, "logs", "seed4.out");
+        string task = $"{JobId(sweep)}_4";
+        WaitExplaining(() => MetricRows(run) >= 2, "two epochs", 60, task, run, log);
 
-        cluster.Run("scancel", $"{JobId(sweep)}_4");   // SIGTERM: the trainer checkpoints and stops
-        cluster.WaitFor(() => Status(run) == "interrupted", "the cancelled task's checkpoint", seconds: 180);
+        cluster.Run("scancel", task);   // SIGTERM: the trainer checkpoints and stops
+        WaitExplaining(() => Status(run) == "interrupted", "the cancelled task's checkpoint", 180, task, run, log);
         Assert.InRange(MetricRows(run), 2, 7);
 
         (code, var stdout, stderr) = Cli("sweep", "--resume", sweep, "--wait");
@@ -109,27 +110,21 @@ public class SlurmSweepTests(LocalSlurmCluster cluster)
         // start it only once the node has released the first instance (a launch onto a node still cleaning
         // it up fails the job); nudged again while it is still pending
         cluster.WaitFor(() => cluster.Run("scontrol", "-o", "show", "node").Contains("CPUAlloc=0"), "the node to release the first instance");
+        // slurmd revoked the first instance's credentials at whole-second resolution: a launch credential
+        // issued within the same second counts as revoked ("Job N already killed, do not launch batch job")
+        // and fails the job. That is what Slurm's own hold-back delay avoids; wait out two seconds instead.
+        Thread.Sleep(TimeSpan.FromSeconds(2));
         cluster.Run("scontrol", "update", $"JobId={task}", "StartTime=now");
         var nudged = Stopwatch.StartNew();
-        try
+        WaitExplaining(() =>
         {
-            cluster.WaitFor(() =>
+            if (nudged.Elapsed.TotalSeconds > 10 && cluster.Run("squeue", "-h", "-j", task, "-o", "%T").Trim() == "PENDING")
             {
-                if (nudged.Elapsed.TotalSeconds > 10 && cluster.Run("squeue", "-h", "-j", task, "-o", "%T").Trim() == "PENDING")
-                {
-                    cluster.Run("scontrol", "update", $"JobId={task}", "StartTime=now");
-                    nudged.Restart();
-                }
-                return Status(run) == "completed";
-            }, "the requeued task to finish", seconds: 300);
-        }
-        catch (TimeoutException e)
-        {
-            // the cluster's folder goes with the fixture: say here what the job and the task were doing
-            string job = cluster.Run("scontrol", "-o", "show", "job", task);
-            string tail = string.Join('\n', File.ReadAllLines(log).TakeLast(15));
-            throw new TimeoutException($"{e.Message}\njob: {job}\nrun status: {Status(run)}\n{log} (last lines):\n{tail}", e);
-        }
+                cluster.Run("scontrol", "update", $"JobId={task}", "StartTime=now");
+                nudged.Restart();
+            }
+            return Status(run) == "completed";
+        }, "the requeued task to finish", 300, task, run, log);
 
         AssertContiguous(run, 8);
         string output = File.ReadAllText(log);
@@ -155,6 +150,23 @@ public class SlurmSweepTests(LocalSlurmCluster cluster)
         string file = Write(dir, "script.sh", script);
         Assert.Equal("", cluster.Run("bash", "-n", file));   // parses as bash
         Directory.Delete(dir, true);
+    }
+
+    /// <summary>Waits for <paramref name="condition"/>; on timeout says what the job, the run and the task's log show (the cluster's folder goes with the fixture).</summary>
+    private void WaitExplaining(Func<bool> condition, string what, int seconds, string task, string run, string log)
+    {
+        try
+        {
+            cluster.WaitFor(condition, what, seconds);
+        }
+        catch (TimeoutException e)
+        {
+            string job = cluster.Run("scontrol", "-o", "show", "job", task);
+            string tail = File.Exists(log) ? string.Join('\n', File.ReadAllLines(log).TakeLast(15)) : "(no log)";
+            string slurmd = string.Join('\n', Directory.GetFiles(Path.Combine(cluster.Folder, "log"), "slurmd*")
+                .SelectMany(f => File.ReadAllLines(f).TakeLast(25)));
+            throw new TimeoutException($"{e.Message}\njob: {job}\nrun status: {Status(run)}, metric rows {MetricRows(run)}\n{log} (last lines):\n{tail}\nslurmd log (last lines):\n{slurmd}", e);
+        }
     }
 
     private (int Code, string Stdout, string Stderr) Cli(params string[] args) => TestPaths.RunCliWith(cluster.Environment, args);
