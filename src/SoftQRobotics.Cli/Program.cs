@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SoftQRobotics.Cli;
 using SoftQRobotics.Cli.Commands;
+using SoftQRobotics.Learning.Blas;
 
 var root = new RootCommand("SoftQRobotics: maximum-entropy reinforcement learning (soft Q-learning) on MuJoCo robots.");
 root.Subcommands.Add(TrainCommand.Train());
@@ -17,6 +18,9 @@ root.Subcommands.Add(BenchCommand.Create());
 
 var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
 if (parse.Errors.Count > 0) return CommandRunner.UsageError(parse);
+
+// a misspelt SOFTQ_GEMM fails here, before a command creates anything
+if (CommandRunner.Run(() => { Gemm.CheckEnvironment(); return 0; }) is not 0 and var failure) return failure;
 
 // Ctrl-C / SIGTERM cancel the running command, which then checkpoints; give it time to finish writing
 return parse.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromMinutes(5) });

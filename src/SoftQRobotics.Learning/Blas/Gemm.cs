@@ -37,6 +37,13 @@ public static unsafe class Gemm
         }
     }
 
+    /// <summary>Checks that <c>SOFTQ_GEMM</c>, if set, names a backend, without loading any.</summary>
+    /// <exception cref="ArgumentException">it names none.</exception>
+    public static void CheckEnvironment()
+    {
+        if (Environment.GetEnvironmentVariable("SOFTQ_GEMM") is { Length: > 0 } name) Parse(name);
+    }
+
     /// <summary>Switches every later product to <paramref name="backend"/>, loading it; not while an update runs.</summary>
     /// <exception cref="DllNotFoundException">the backend's library is not installed.</exception>
     public static void Use(GemmBackend backend)

@@ -20,4 +20,20 @@ public class UsageErrorTests
         Assert.Contains(problem, lines[0]);
         Assert.Equal(hint, lines[1]);
     }
+
+    [Fact]
+    public void AnUnknownGemmBackend_IsOneErrorLine_AndNoRunDirectory()
+    {
+        string dir = TestPaths.ScratchDirectory(), run = Path.Combine(dir, "run");
+        var (code, stdout, stderr) = TestPaths.RunCliWith(new Dictionary<string, string> { ["SOFTQ_GEMM"] = "mkl" },
+            "train", "--config", Path.Combine(TestPaths.RepoRoot, "configs", "multigoal.sql.quick.yaml"), "--run-dir", run);
+        Assert.Equal(1, code);
+        Assert.Equal("", stdout);
+        Assert.Equal("softq: error: unknown GEMM backend 'mkl' (SOFTQ_GEMM or --backend): openblas, onednn or blis", stderr.Trim());
+        Assert.False(Directory.Exists(run));
+
+        (code, _, stderr) = TestPaths.RunCli("bench", "learner", "--backend", "openblas,mkl");
+        Assert.Equal(1, code);
+        Assert.Equal("softq: error: unknown GEMM backend 'mkl' (SOFTQ_GEMM or --backend): openblas, onednn or blis", stderr.Trim());
+    }
 }
