@@ -40,8 +40,8 @@ public sealed record RunConfig
     public bool SaveReplayBuffer { get; init; }
 
     /// <summary>
-    /// Threads of one run's learner: 2 runs the critic's and the sampler's parts of an SQL update at
-    /// once (same results as 1); 0: all cores the process may use (a local sweep gives each run 1).
+    /// Threads of one run's learner: 2 runs the two halves of an SQL update's minibatch at once, each
+    /// its critic and sampler share (same results as 1); 0: all cores the process may use (a local sweep gives each run 1).
     /// </summary>
     [Range(0, 256)]
     public int Threads { get; init; }

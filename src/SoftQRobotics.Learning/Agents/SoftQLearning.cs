@@ -29,15 +29,16 @@ public sealed class SoftQLearning : IAgent
     private readonly float[] _stateActions;      // (N × obs+act): [s_i, a_i]
     private readonly float[] _y;                 // (N) TD targets
     private readonly float[] _dLdQ;              // (N)
-    private readonly QActionGradient _dQda;      // ∂Q/∂a for the SVGD score
+    private readonly QActionGradient[] _dQda;    // ∂Q/∂a for the SVGD score, one per lane
     private float[] _frozenTargetNoise = [];     // (K_ξ × act)
 
-    // the two parts of an update, cached delegates (no allocation per step), and what they share
-    private readonly Action _criticPart, _samplerPart;
-    private readonly ParallelPair? _parallel;
-    private (TransitionBatch Batch, int K, double Alpha) _step;    // set by Update before the parts run
-    private (double QLoss, double MeanQ, double MeanY) _criticStats;
-    private double _steinNorm;
+    // an update runs as two lanes, each half of the minibatch (critic half, then sampler half);
+    // each lane has its own views of Q, Q̄ and f^φ̄ (shared parameters, own workspace and gradient)
+    private readonly TwoLanes _lanes;
+    private readonly Mlp[] _qLane, _qTargetLane, _fTargetLane;
+    private readonly Action<int> _criticHalf;    // cached: no allocation per step
+    private (TransitionBatch Batch, double Alpha) _step;           // set by Update before the lanes run
+    private readonly (double QLoss, double MeanQ, double MeanY)[] _criticStats = new (double, double, double)[2];
 
     /// <summary>A fresh learner: Q, Q̄ = Q and the sampler f^φ initialised from <paramref name="seed"/>.</summary>
     /// <param name="observationSize">obsDim</param>
@@ -45,7 +46,7 @@ public sealed class SoftQLearning : IAgent
     /// <param name="settings">the hyperparameters</param>
     /// <param name="seed">seed of the initialisation and of every draw (a′, ξ)</param>
     /// <param name="maxActBatch">most observation rows one <c>Act</c> call may hold (e.g. the evaluation envs)</param>
-    /// <param name="threads">2 or more: the critic's and the sampler's parts of an update run on two threads (same results as 1)</param>
+    /// <param name="threads">2 or more: the two halves of every update run on two threads (same results as 1)</param>
     public SoftQLearning(int observationSize, int actionSize, SqlSettings settings, ulong seed, int maxActBatch = 256, int threads = 1)
     {
         _settings = settings;
@@ -68,11 +69,14 @@ public sealed class SoftQLearning : IAgent
         _stateActions = new float[_n * width];
         _y = new float[_n];
         _dLdQ = new float[_n];
-        // the sampler's ∂Q/∂a runs on its own view of Q's parameters, so that it can run beside the critic's pass
-        _dQda = new QActionGradient(Mlp.SharingParameters(_q, _n * k), observationSize, actionSize, _n * k);
-        _criticPart = CriticPart;
-        _samplerPart = SamplerPart;
-        _parallel = threads >= 2 ? new ParallelPair() : null;
+        int half = TwoLanes.Half(_n, 0).Count;
+        _qLane = [Mlp.SharingParameters(_q, half), Mlp.SharingParameters(_q, half)];
+        _qTargetLane = [Mlp.SharingParameters(_qTarget, half * Math.Max(k, kv)), Mlp.SharingParameters(_qTarget, half * Math.Max(k, kv))];
+        _fTargetLane = [Mlp.SharingParameters(_fTarget, half * k), Mlp.SharingParameters(_fTarget, half * k)];
+        _dQda = [new QActionGradient(Mlp.SharingParameters(_q, half * k), observationSize, actionSize, half * k),
+                 new QActionGradient(Mlp.SharingParameters(_q, half * k), observationSize, actionSize, half * k)];
+        _criticHalf = CriticHalf;
+        _lanes = new TwoLanes(threads);
     }
 
     /// <inheritdoc/>
@@ -127,15 +131,17 @@ public sealed class SoftQLearning : IAgent
 
     /// <summary>
     /// One pass of Algorithm 1's inner loop on a minibatch {(s, a, r, s′, terminal)} of N transitions.
-    /// The critic's part and the sampler's part read the same θ and are independent (the authors ran
-    /// them in one graph call): with two threads they run at once. Every random draw happens in the
-    /// same order either way (a′ here, ξ in the sampler's part, the only one drawing), so the result
-    /// does not depend on the thread count.
+    /// The critic's gradient and the sampler's step read the same θ and are independent (the authors ran
+    /// them in one graph call). Both split the minibatch into two halves, the lanes of
+    /// docs/performance.md: lane h computes the critic's gradient on its half, then the sampler's;
+    /// the halves' gradients are summed in lane order. All random draws happen first, in a fixed order
+    /// (a′, then ξ), so one thread or two give bit-identical results.
     /// </summary>
     public UpdateStats Update(TransitionBatch batch)
     {
         int n = _n, d = _actDim, width = _obsDim + d;
-        _step = (batch, Math.Clamp(Particles, 1, _settings.Particles), Alpha);
+        int k = Math.Clamp(Particles, 1, _settings.Particles);
+        _step = (batch, Alpha);
 
         // the critic's draws: a′ ~ U[−1, 1]^d for V_soft (fine-tuning: members of the frozen target set)
         if (ValueTarget == ValueTarget.Soft)
@@ -148,71 +154,59 @@ public sealed class SoftQLearning : IAgent
         {
             DrawFrozenTargetNoise(batch.NextObservations);
         }
+        Rows.Join(batch.Observations, _obsDim, batch.Actions, d, _stateActions, n);
 
-        if (_parallel is null)
-        {
-            _criticPart();
-            _samplerPart();
-        }
-        else
-        {
-            _parallel.Run(_samplerPart, _criticPart);
-        }
+        // the sampler draws ξ, then runs the lanes: each lane's critic half, then its sampler half (eqs. 13–14)
+        double steinNorm = _sampler.SteinStep(batch.Observations, n, k, _dQda, (float)Alpha, _rng, _lanes, _criticHalf);
 
-        // --- Adam on Q, then the periodic hard target copy θ̄ ← θ, φ̄ ← φ -------------------------
+        // --- Adam on Q (∂J_Q/∂θ summed over the halves), then the periodic hard target copy θ̄ ← θ, φ̄ ← φ ---
+        var gradients = _q.Gradients.AsSpan();
+        _qLane[0].Gradients.CopyTo(gradients);
+        if (TwoLanes.Half(n, 1).Count > 0) System.Numerics.Tensors.TensorPrimitives.Add(gradients, _qLane[1].Gradients, gradients);
         _qOptimizer.Update(_q.Parameters, _q.Gradients);
         Updates++;
         if (Updates % _settings.TargetUpdateInterval == 0) CopyTargets();
 
-        var (qLoss, meanQ, meanY) = _criticStats;
-        return new UpdateStats(qLoss / n, SteinDirectionNorm: _steinNorm, ActorLoss: double.NaN, meanQ / n, meanY / n);
+        var (qLoss, meanQ, meanY) = (_criticStats[0].QLoss + _criticStats[1].QLoss, _criticStats[0].MeanQ + _criticStats[1].MeanQ, _criticStats[0].MeanY + _criticStats[1].MeanY);
+        return new UpdateStats(qLoss / n, SteinDirectionNorm: steinNorm, ActorLoss: double.NaN, meanQ / n, meanY / n);
     }
 
-    /// <summary>The soft Q-function's gradient for <see cref="_step"/>, its a′ already drawn; leaves θ unchanged.</summary>
-    private void CriticPart()
+    /// <summary>The soft Q-function's gradient on lane <paramref name="lane"/>'s half of <see cref="_step"/>, its a′ already drawn, into the lane's view of Q; leaves θ unchanged.</summary>
+    private void CriticHalf(int lane)
     {
-        var (batch, _, α) = _step;
-        int n = _n, d = _actDim;
+        var (batch, α) = _step;
+        var (first, count) = TwoLanes.Half(_n, lane);
+        _criticStats[lane] = (0, 0, 0);
+        if (count == 0) return;
+        int d = _actDim, width = _obsDim + d;
         double γ = _settings.Discount;
 
         // V_soft(s′) = α log E_{a′~U[−1,1]^d}[exp(Q̄(s′, a′)/α) / 2^−d]   (eq. 10; fine-tuning: the hard max)
-        var V = _y.AsSpan();
+        var V = _y.AsSpan(first, count);
         if (ValueTarget == ValueTarget.Soft)
         {
             int kv = _settings.ValueParticles;
-            var Qbar = _qTarget.Forward(_nextStateActions, n * kv);
-            for (int i = 0; i < n; i++) V[i] = (float)SoftValue.Estimate(Qbar.Slice(i * kv, kv), α, d);
+            var Qbar = _qTargetLane[lane].Forward(_nextStateActions.AsSpan(first * kv * width, count * kv * width), count * kv);
+            for (int i = 0; i < count; i++) V[i] = (float)SoftValue.Estimate(Qbar.Slice(i * kv, kv), α, d);
         }
         else
         {
-            HardMaxValue(V);
+            HardMaxValue(lane, first, count, V);
         }
 
         // y = r + γ (1 − terminal) V_soft(s′);   J_Q = mean_i (Q(s_i, a_i) − y_i)²   (eq. 11, without its ½)
-        for (int i = 0; i < n; i++) _y[i] = batch.Rewards[i] + (float)(γ * (1 - batch.Terminals[i])) * V[i];
-        Rows.Join(batch.Observations, _obsDim, batch.Actions, d, _stateActions, n);
-        var Q = _q.Forward(_stateActions, n);
+        for (int i = first; i < first + count; i++) _y[i] = batch.Rewards[i] + (float)(γ * (1 - batch.Terminals[i])) * _y[i];
+        var Q = _qLane[lane].Forward(_stateActions.AsSpan(first * width, count * width), count);
         double qLoss = 0, meanQ = 0, meanY = 0;
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < count; i++)
         {
-            float error = Q[i] - _y[i];
-            (qLoss, meanQ, meanY) = (qLoss + error * error, meanQ + Q[i], meanY + _y[i]);
-            _dLdQ[i] = 2 * error / n;
+            float error = Q[i] - _y[first + i];
+            (qLoss, meanQ, meanY) = (qLoss + error * error, meanQ + Q[i], meanY + _y[first + i]);
+            _dLdQ[first + i] = 2 * error / _n;
         }
-        _q.ZeroGradients();
-        _q.Backward(_dLdQ);
-        _criticStats = (qLoss, meanQ, meanY);
-    }
-
-    /// <summary>
-    /// The sampler's step for <see cref="_step"/> by amortized SVGD, scores from Q before its update:
-    /// a_ij = tanh f^φ(s_i, ξ_ij), ξ_ij ~ N(0, I); ∂Q/∂a at every particle; the Stein direction (eq. 13)
-    /// on the pre-tanh outputs (docs/implementation-details.md, "SVGD"), back through f^φ into φ (eq. 14).
-    /// </summary>
-    private void SamplerPart()
-    {
-        var (batch, k, α) = _step;
-        _steinNorm = _sampler.SteinStep(batch.Observations, _n, k, _dQda, (float)α, _rng);
+        _qLane[lane].ZeroGradients();
+        _qLane[lane].Backward(_dLdQ.AsSpan(first, count));
+        _criticStats[lane] = (qLoss, meanQ, meanY);
     }
 
     /// <summary>a = tanh(f^φ(s, ξ)), a fresh ξ per row (or a frozen member); exploration noise is the caller's.</summary>
@@ -233,17 +227,18 @@ public sealed class SoftQLearning : IAgent
         }
     }
 
-    /// <summary>V(s′) = max over the K_ξ drawn rows of Q̄(s′, tanh f^φ̄(s′, ξ)).</summary>
-    private void HardMaxValue(Span<float> V)
+    /// <summary>V(s′) = max over the K_ξ drawn rows of Q̄(s′, tanh f^φ̄(s′, ξ)), for lane <paramref name="lane"/>'s states first … first + count − 1.</summary>
+    private void HardMaxValue(int lane, int first, int count, Span<float> V)
     {
-        int kξ = _sampler.FrozenCount, n = _n, d = _actDim, width = _obsDim + d;
-        var u = _fTarget.Forward(_nextStateActions, n * kξ);
-        for (int row = 0; row < n * kξ; row++)
+        int kξ = _sampler.FrozenCount, d = _actDim, width = _obsDim + d;
+        var rows = _nextStateActions.AsSpan(first * kξ * width, count * kξ * width);
+        var u = _fTargetLane[lane].Forward(rows, count * kξ);
+        for (int row = 0; row < count * kξ; row++)
         {
-            for (int c = 0; c < d; c++) _nextStateActions[row * width + _obsDim + c] = MathF.Tanh(u[row * d + c]);
+            for (int c = 0; c < d; c++) rows[row * width + _obsDim + c] = MathF.Tanh(u[row * d + c]);
         }
-        var Qbar = _qTarget.Forward(_nextStateActions, n * kξ);
-        for (int i = 0; i < n; i++)
+        var Qbar = _qTargetLane[lane].Forward(rows, count * kξ);
+        for (int i = 0; i < count; i++)
         {
             float best = float.NegativeInfinity;
             for (int j = 0; j < kξ; j++) best = Math.Max(best, Qbar[i * kξ + j]);

@@ -48,15 +48,14 @@ public sealed class SteinSampler
     private readonly int _obsDim, _actDim, _maxStates, _maxParticles;
     private readonly Mlp _f;
     private readonly Adam _optimizer;
-    private readonly SvgdKernel _kernel;
     private readonly float[] _inputs;       // (rows × obs+act): [s, ξ]
-    private readonly float[] _particles;    // (N·K × act) u
-    private readonly float[] _stateActions; // (N·K × obs+act): [s_i, tanh u_ij]
-    private readonly float[] _directions;   // (N·K × act) φ, then −φ/N
-    private readonly float[] _dQda;         // (N·K × act) ∂Q/∂a at the particles
-    private readonly float[] _scores;       // (K × act) per state
+    private readonly Part[] _parts;         // the two halves of the states of a step
+    private readonly Action<int> _runPart;  // cached: no allocation per step
     private float[] _frozenNoise = [];      // (K_ξ × act)
     private int _frozenCount;
+
+    // what the running step's parts read, set by SteinStep
+    private (int N, int K, float Alpha, IReadOnlyList<IActionGradient> Critics, Action<int>? Alongside) _step;
 
     /// <param name="maxStates">largest N of a training batch</param>
     /// <param name="maxParticles">largest K</param>
@@ -69,13 +68,10 @@ public sealed class SteinSampler
         _f = new Mlp([observationSize + actionSize, .. hiddenSizes, actionSize], Activation.Relu, Activation.Identity, rows);
         _f.Initialize(initializer, rng);
         _optimizer = new Adam(_f.Parameters.Length, learningRate);
-        _kernel = new SvgdKernel(maxParticles, actionSize, kernel);
         _inputs = new float[rows * (observationSize + actionSize)];
-        _particles = new float[maxStates * maxParticles * actionSize];
-        _stateActions = new float[maxStates * maxParticles * (observationSize + actionSize)];
-        _directions = new float[maxStates * maxParticles * actionSize];
-        _dQda = new float[maxStates * maxParticles * actionSize];
-        _scores = new float[maxParticles * actionSize];
+        int halfStates = TwoLanes.Half(maxStates, 0).Count;
+        _parts = [new Part(this, halfStates, kernel), new Part(this, halfStates, kernel)];
+        _runPart = RunPart;
     }
 
     /// <summary>The network f^φ.</summary>
@@ -128,53 +124,114 @@ public sealed class SteinSampler
     /// K particles per state u_ij = f^φ(s_i, ξ_ij), a_ij = tanh u_ij; the score at each particle
     /// g = ∂Q/∂a·(1 − a²) − 2α·a (= ∂Q(s, tanh u)/∂u + α ∂/∂u log(1 − tanh² u));
     /// φ(u_k) = (1/K) Σ_j [κ(u_j, u_k) g_j + α ∇_{u_j} κ(u_j, u_k)]; then an Adam step on φ along
-    /// ∂u/∂φ·φ (docs/implementation-details.md, "SVGD").
+    /// ∂u/∂φ·φ (docs/implementation-details.md, "SVGD"). The ξ are drawn first, in row order; then
+    /// the two halves of the states run as the lanes of <paramref name="lanes"/> and their gradients
+    /// are summed in lane order, so one thread or two give the same φ.
     /// </summary>
     /// <param name="states">(n × obsDim)</param>
-    /// <param name="critic">∂Q/∂a, evaluated at the particles before any parameter changes</param>
+    /// <param name="critics">∂Q/∂a for lane 0 and lane 1, evaluated at the particles before any parameter changes</param>
+    /// <param name="alongside">run first in each lane with the lane's index (the caller's own half-batch work); null: none</param>
     /// <returns>the root-mean-square norm of φ over the N·K particles</returns>
-    /// <exception cref="ArgumentException">n or k exceeds the sizes the sampler was built for.</exception>
-    public double SteinStep(ReadOnlySpan<float> states, int n, int k, IActionGradient critic, float alpha, Rng rng)
+    /// <exception cref="ArgumentException">n or k exceeds the sizes the sampler was built for, or not two critics.</exception>
+    public double SteinStep(ReadOnlySpan<float> states, int n, int k, IReadOnlyList<IActionGradient> critics, float alpha, Rng rng,
+        TwoLanes lanes, Action<int>? alongside = null)
     {
         if (n > _maxStates || k > _maxParticles) throw new ArgumentException($"sampler was sized for {_maxStates} states × {_maxParticles} particles");
-        int d = _actDim, width = _obsDim + d;
+        if (critics.Count != 2) throw new ArgumentException("one critic per lane: two", nameof(critics));
 
-        // particles u_ij and the rows [s_i, tanh u_ij]
+        // every draw of the step, in row order: ξ_ij
         FillInputs(states, n, k, rng);
-        _f.Forward(_inputs, n * k).CopyTo(_particles);
-        for (int row = 0; row < n * k; row++)
-        {
-            _inputs.AsSpan(row * width, _obsDim).CopyTo(_stateActions.AsSpan(row * width, _obsDim));
-            for (int c = 0; c < d; c++) _stateActions[row * width + _obsDim + c] = MathF.Tanh(_particles[row * d + c]);
-        }
-        critic.ActionGradient(_stateActions.AsSpan(0, n * k * width), n * k, _dQda);
+        _step = (n, k, alpha, critics, alongside);
+        lanes.Run(_runPart);
+        _step = default;
 
-        // the Stein direction φ per state, from the scores of that state's particles
-        double squaredNorm = 0;
-        for (int i = 0; i < n; i++)
-        {
-            for (int j = 0; j < k; j++)
-            {
-                int row = i * k + j;
-                for (int c = 0; c < d; c++)
-                {
-                    float a = _stateActions[row * width + _obsDim + c];
-                    _scores[j * d + c] = _dQda[row * d + c] * (1 - a * a) - 2 * alpha * a;
-                }
-            }
-            var block = _directions.AsSpan(i * k * d, k * d);
-            _kernel.Direction(_particles.AsSpan(i * k * d, k * d), _scores, k, alpha, block);
-            foreach (float v in block) squaredNorm += v * v;
-        }
-
-        // ascend along φ: ∂(−Σ ⟨u, φ⟩/N)/∂u = −φ/N, backpropagated through f^φ; its workspace still
-        // holds the particle pass, because the critic runs on its own network
-        var gradient = _directions.AsSpan(0, n * k * d);
-        for (int p = 0; p < gradient.Length; p++) gradient[p] = -gradient[p] / n;
-        _f.ZeroGradients();
-        _f.Backward(gradient);
+        // ∂/∂φ summed over the halves, in lane order; ascend
+        var gradients = _f.Gradients.AsSpan();
+        _parts[0].Network.Gradients.CopyTo(gradients);
+        if (TwoLanes.Half(n, 1).Count > 0) System.Numerics.Tensors.TensorPrimitives.Add(gradients, _parts[1].Network.Gradients, gradients);
         _optimizer.Update(_f.Parameters, _f.Gradients);
-        return Math.Sqrt(squaredNorm / (n * k));
+        return Math.Sqrt((_parts[0].SquaredNorm + _parts[1].SquaredNorm) / (n * k));
+    }
+
+    private void RunPart(int lane)
+    {
+        _step.Alongside?.Invoke(lane);
+        var (first, count) = TwoLanes.Half(_step.N, lane);
+        _parts[lane].Run(first, count, _step.N, _step.K, _step.Critics[lane], _step.Alpha);
+    }
+
+    /// <summary>One lane's share of a step: the particles of its states, their scores, the Stein direction and ∂/∂φ on its own view of f^φ.</summary>
+    private sealed class Part
+    {
+        private readonly SteinSampler _owner;
+        private readonly SvgdKernel _kernel;
+        private readonly float[] _particles;    // (n·K × act) u
+        private readonly float[] _stateActions; // (n·K × obs+act): [s_i, tanh u_ij]
+        private readonly float[] _directions;   // (n·K × act) φ, then −φ/N
+        private readonly float[] _dQda;         // (n·K × act) ∂Q/∂a at the particles
+        private readonly float[] _scores;       // (K × act) per state
+
+        public Part(SteinSampler owner, int maxStates, KernelBandwidth kernel)
+        {
+            _owner = owner;
+            int k = owner._maxParticles, d = owner._actDim, width = owner._obsDim + d;
+            Network = Mlp.SharingParameters(owner._f, Math.Max(1, maxStates * k));
+            _kernel = new SvgdKernel(k, d, kernel);
+            _particles = new float[maxStates * k * d];
+            _stateActions = new float[maxStates * k * width];
+            _directions = new float[maxStates * k * d];
+            _dQda = new float[maxStates * k * d];
+            _scores = new float[k * d];
+        }
+
+        /// <summary>f^φ's parameters with this part's workspace and gradient.</summary>
+        public Mlp Network { get; }
+
+        /// <summary>Σ |φ|² over this part's particles in the last step.</summary>
+        public double SquaredNorm { get; private set; }
+
+        /// <summary>States first … first + count − 1 of a batch of <paramref name="n"/>; leaves ∂/∂φ of −Σ⟨u, φ⟩/n in <see cref="Network"/>'s gradient.</summary>
+        public void Run(int first, int count, int n, int k, IActionGradient critic, float alpha)
+        {
+            SquaredNorm = 0;
+            if (count == 0) return;
+            int obs = _owner._obsDim, d = _owner._actDim, width = obs + d, rows = count * k;
+
+            // particles u_ij and the rows [s_i, tanh u_ij]
+            var inputs = _owner._inputs.AsSpan(first * k * width, rows * width);
+            Network.Forward(inputs, rows).CopyTo(_particles);
+            for (int row = 0; row < rows; row++)
+            {
+                inputs.Slice(row * width, obs).CopyTo(_stateActions.AsSpan(row * width, obs));
+                for (int c = 0; c < d; c++) _stateActions[row * width + obs + c] = MathF.Tanh(_particles[row * d + c]);
+            }
+            critic.ActionGradient(_stateActions.AsSpan(0, rows * width), rows, _dQda);
+
+            // the Stein direction φ per state, from the scores of that state's particles
+            double squaredNorm = 0;
+            for (int i = 0; i < count; i++)
+            {
+                for (int j = 0; j < k; j++)
+                {
+                    int row = i * k + j;
+                    for (int c = 0; c < d; c++)
+                    {
+                        float a = _stateActions[row * width + obs + c];
+                        _scores[j * d + c] = _dQda[row * d + c] * (1 - a * a) - 2 * alpha * a;
+                    }
+                }
+                var block = _directions.AsSpan(i * k * d, k * d);
+                _kernel.Direction(_particles.AsSpan(i * k * d, k * d), _scores, k, alpha, block);
+                foreach (float v in block) squaredNorm += v * v;
+            }
+            SquaredNorm = squaredNorm;
+
+            // ascend along φ: ∂(−Σ ⟨u, φ⟩/N)/∂u = −φ/N, backpropagated through this part's view of f^φ
+            var gradient = _directions.AsSpan(0, rows * d);
+            for (int p = 0; p < gradient.Length; p++) gradient[p] = -gradient[p] / n;
+            Network.ZeroGradients();
+            Network.Backward(gradient);
+        }
     }
 
     private void FillInputs(ReadOnlySpan<float> states, int n, int perState, Rng rng)

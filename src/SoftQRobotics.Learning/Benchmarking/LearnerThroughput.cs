@@ -28,7 +28,7 @@ public sealed record LearnerConfig(string Name, int ObservationSize, int ActionS
 /// <param name="BytesAllocatedPerStep">managed bytes allocated per SQL gradient step</param>
 /// <param name="OpenBlasCore">the OpenBLAS kernel family in use</param>
 /// <param name="Peak">the core's FP32 FMA peak, measured in the same run</param>
-/// <param name="SqlStepsPerSecond2Threads">SQL gradient steps per second with the critic's and the sampler's parts on two threads</param>
+/// <param name="SqlStepsPerSecond2Threads">SQL gradient steps per second with the minibatch's two halves on two threads</param>
 /// <param name="BytesAllocatedPerStep2Threads">managed bytes allocated per two-thread SQL step, by all threads of the process</param>
 /// <param name="Backend">the GEMM backend measured (<see cref="Gemm.NameOf"/>)</param>
 /// <param name="BackendDescription">its library, version and kernels</param>
@@ -94,8 +94,11 @@ public static class LearnerThroughput
                 lane.Allocated += GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
                 double sqlSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
                 double sgemmSeconds = Time(() => { for (int i = 0; i < perRound; i++) replay.Run(); });
+                // all threads' allocations (the worker's too); timed inline, a lambda here would count its own closure
                 long totalBefore = GC.GetTotalAllocatedBytes(precise: true);
-                double sql2Seconds = Time(() => { for (int i = 0; i < perRound; i++) lane.Sql2.Update(batch); });
+                long start2 = Stopwatch.GetTimestamp();
+                for (int i = 0; i < perRound; i++) lane.Sql2.Update(batch);
+                double sql2Seconds = Stopwatch.GetElapsedTime(start2).TotalSeconds;
                 lane.Allocated2 += GC.GetTotalAllocatedBytes(precise: true) - totalBefore;
                 double ddpgSeconds = Time(() => { for (int i = 0; i < 4 * perRound; i++) lane.Ddpg.Update(batch); });
                 lane.SqlRates[r] = perRound / sqlSeconds;

@@ -22,7 +22,9 @@ public class SteinSamplerTests
         var observations = new float[states];   // a single, constant state 0
         var energy = new MixtureEnergy(alpha);
 
-        for (int step = 0; step < 1500; step++) sampler.SteinStep(observations, states, particles, energy, alpha, rng);
+        var lanes = new TwoLanes(threads: 1);
+        IActionGradient[] critics = [energy, energy];   // stateless: one serves both lanes
+        for (int step = 0; step < 1500; step++) sampler.SteinStep(observations, states, particles, critics, alpha, rng, lanes);
 
         var actions = new float[4000];
         sampler.Act(new float[4000], actions, 4000, rng);
