@@ -9,12 +9,13 @@ namespace SoftQRobotics.Learning.Benchmarking;
 /// <summary>A network configuration of the paper's runs (the full-budget configs in configs/).</summary>
 public sealed record LearnerConfig(string Name, int ObservationSize, int ActionSize, int[] Hidden, int Particles, int ValueParticles)
 {
-    /// <summary>multigoal, swimmer and ant (pretraining) as the authors ran them.</summary>
+    /// <summary>multigoal, swimmer, ant (pretraining) and the ant maze as the authors ran them.</summary>
     public static readonly LearnerConfig[] Canonical =
     [
         new("multigoal", 2, 2, [100, 100], 100, 99),
         new("swimmer", 10, 2, [200, 200], 16, 100),
         new("ant", 125, 8, [200, 200], 32, 50),
+        new("ant-maze", 125, 8, [100, 100], 32, 50),
     ];
 }
 

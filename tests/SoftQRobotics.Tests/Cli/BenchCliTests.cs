@@ -13,7 +13,7 @@ public class BenchCliTests
         var (code, stdout, stderr) = TestPaths.RunCli("bench", "learner", "--steps", "6", "--json");
         Assert.True(code == 0, stderr);
         using var json = JsonDocument.Parse(stdout);
-        Assert.Equal(["multigoal", "swimmer", "ant"], json.RootElement.EnumerateArray().Select(c => c.GetProperty("config").GetString()));
+        Assert.Equal(["multigoal", "swimmer", "ant", "ant-maze"], json.RootElement.EnumerateArray().Select(c => c.GetProperty("config").GetString()));
         foreach (var config in json.RootElement.EnumerateArray())
         {
             foreach (var field in new[] { "sql_steps_per_second", "ddpg_steps_per_second", "gflops_achieved", "sgemm_gflops", "flop_rate_fraction",
