@@ -95,6 +95,8 @@ public sealed class SoftQLearning : IAgent
     public ValueTarget ValueTarget { get; set; }
     /// <summary>The Q-network.</summary>
     public Mlp Q => _q;
+    /// <summary>Managed bytes the update's worker thread has allocated since it started (0 with one thread; benchmarks).</summary>
+    public long WorkerAllocatedBytes => _lanes.WorkerAllocatedBytes;
     /// <summary>The sampling network.</summary>
     public SteinSampler Sampler => _sampler;
 

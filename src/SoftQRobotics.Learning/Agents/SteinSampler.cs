@@ -55,7 +55,7 @@ public sealed class SteinSampler
     private int _frozenCount;
 
     // what the running step's parts read, set by SteinStep
-    private (int N, int K, float Alpha, IReadOnlyList<IActionGradient> Critics, Action<int>? Alongside) _step;
+    private (int N, int K, float Alpha, IActionGradient[] Critics, Action<int>? Alongside) _step;
 
     /// <param name="maxStates">largest N of a training batch</param>
     /// <param name="maxParticles">largest K</param>
@@ -133,11 +133,11 @@ public sealed class SteinSampler
     /// <param name="alongside">run first in each lane with the lane's index (the caller's own half-batch work); null: none</param>
     /// <returns>the root-mean-square norm of φ over the N·K particles</returns>
     /// <exception cref="ArgumentException">n or k exceeds the sizes the sampler was built for, or not two critics.</exception>
-    public double SteinStep(ReadOnlySpan<float> states, int n, int k, IReadOnlyList<IActionGradient> critics, float alpha, Rng rng,
+    public double SteinStep(ReadOnlySpan<float> states, int n, int k, IActionGradient[] critics, float alpha, Rng rng,
         TwoLanes lanes, Action<int>? alongside = null)
     {
         if (n > _maxStates || k > _maxParticles) throw new ArgumentException($"sampler was sized for {_maxStates} states × {_maxParticles} particles");
-        if (critics.Count != 2) throw new ArgumentException("one critic per lane: two", nameof(critics));
+        if (critics.Length != 2) throw new ArgumentException("one critic per lane: two", nameof(critics));
 
         // every draw of the step, in row order: ξ_ij
         FillInputs(states, n, k, rng);

@@ -30,7 +30,7 @@ public sealed record LearnerConfig(string Name, int ObservationSize, int ActionS
 /// <param name="OpenBlasCore">the OpenBLAS kernel family in use</param>
 /// <param name="Peak">the core's FP32 FMA peak, measured in the same run</param>
 /// <param name="SqlStepsPerSecond2Threads">SQL gradient steps per second with the minibatch's two halves on two threads</param>
-/// <param name="BytesAllocatedPerStep2Threads">managed bytes allocated per two-thread SQL step, by all threads of the process</param>
+/// <param name="BytesAllocatedPerStep2Threads">managed bytes allocated per two-thread SQL step, by both of its threads</param>
 /// <param name="Backend">the GEMM backend measured (<see cref="Gemm.NameOf"/>)</param>
 /// <param name="BackendDescription">its library, version and kernels</param>
 public sealed record LearnerThroughputResult(
@@ -68,10 +68,13 @@ public static class LearnerThroughput
                 new SoftQLearning(config.ObservationSize, config.ActionSize, sqlSettings, seed: 1),
                 new SoftQLearning(config.ObservationSize, config.ActionSize, sqlSettings, seed: 1, threads: 2),
                 new Ddpg(config.ObservationSize, config.ActionSize, new DdpgSettings { HiddenSizes = config.Hidden, BatchSize = batchSize }, seed: 1), rounds);
-            // warm-up (JIT, oneDNN's kernel generation, first touches)
-            lane.Sql.Update(batch);
-            lane.Sql2.Update(batch);
-            lane.Ddpg.Update(batch);
+            // warm-up (JIT, oneDNN's kernel generation, first touches, the worker thread's first waits)
+            for (int i = 0; i < 2; i++)
+            {
+                lane.Sql.Update(batch);
+                lane.Sql2.Update(batch);
+                lane.Ddpg.Update(batch);
+            }
             return lane;
         }).ToArray();
 
@@ -82,6 +85,13 @@ public static class LearnerThroughput
         Gemm.Recorder = null;
         var replay = new SgemmReplay(shapes);
         double flops = shapes.Sum(g => g.Flops);
+
+        // settle the heap first: building the agents' workspaces (tens of MB) sets off a background
+        // collection, and one finishing inside a timed round moves the thread's allocation counter by
+        // its unused allocation quantum (~8 KB) although no step allocated anything
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
 
         var peaks = new FmaPeakResult[rounds];
         for (int r = 0; r < rounds; r++)
@@ -95,12 +105,12 @@ public static class LearnerThroughput
                 lane.Allocated += GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
                 double sqlSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
                 double sgemmSeconds = Time(() => { for (int i = 0; i < perRound; i++) replay.Run(); });
-                // all threads' allocations (the worker's too); timed inline, a lambda here would count its own closure
-                long totalBefore = GC.GetTotalAllocatedBytes(precise: true);
+                // both learner threads' allocations: this one's and the update's worker's
+                long callerBefore = GC.GetAllocatedBytesForCurrentThread(), workerBefore = lane.Sql2.WorkerAllocatedBytes;
                 long start2 = Stopwatch.GetTimestamp();
                 for (int i = 0; i < perRound; i++) lane.Sql2.Update(batch);
                 double sql2Seconds = Stopwatch.GetElapsedTime(start2).TotalSeconds;
-                lane.Allocated2 += GC.GetTotalAllocatedBytes(precise: true) - totalBefore;
+                lane.Allocated2 += GC.GetAllocatedBytesForCurrentThread() - callerBefore + lane.Sql2.WorkerAllocatedBytes - workerBefore;
                 double ddpgSeconds = Time(() => { for (int i = 0; i < 4 * perRound; i++) lane.Ddpg.Update(batch); });
                 lane.SqlRates[r] = perRound / sqlSeconds;
                 lane.Sql2Rates[r] = perRound / sql2Seconds;

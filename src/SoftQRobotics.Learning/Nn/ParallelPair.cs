@@ -14,6 +14,10 @@ public sealed class ParallelPair
     private ExceptionDispatchInfo? _error;
 
     private bool _started;
+    private long _workerAllocated;
+
+    /// <summary>Managed bytes the worker thread has allocated since it started (benchmarks check it stays 0 per step).</summary>
+    public long WorkerAllocatedBytes => Interlocked.Read(ref _workerAllocated);
 
     /// <summary>Runs <paramref name="onWorker"/> on the worker and <paramref name="onCaller"/> here; returns when both are done.</summary>
     /// <remarks>The worker (a background thread: it does not keep the process alive) starts on the first call, so agents that never train (evaluation, figures) start none.</remarks>
@@ -57,6 +61,7 @@ public sealed class ParallelPair
             {
                 _error = ExceptionDispatchInfo.Capture(e);
             }
+            Interlocked.Exchange(ref _workerAllocated, GC.GetAllocatedBytesForCurrentThread());
             _done.Set();
         }
     }

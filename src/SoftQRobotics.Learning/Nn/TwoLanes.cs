@@ -19,6 +19,9 @@ public sealed class TwoLanes
         _lane1 = () => _body!(1);
     }
 
+    /// <summary>Managed bytes the worker thread has allocated since it started (0 with one thread).</summary>
+    public long WorkerAllocatedBytes => _pair?.WorkerAllocatedBytes ?? 0;
+
     /// <summary>Threads the lanes run on (1 or 2).</summary>
     public int Threads => _pair is null ? 1 : 2;
 
