@@ -22,5 +22,6 @@ if (parse.Errors.Count > 0) return CommandRunner.UsageError(parse);
 // a misspelt SOFTQ_GEMM fails here, before a command creates anything
 if (CommandRunner.Run(() => { Gemm.CheckEnvironment(); return 0; }) is not 0 and var failure) return failure;
 
-// Ctrl-C / SIGTERM cancel the running command, which then checkpoints; give it time to finish writing
-return parse.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromMinutes(5) });
+// termination signals are the commands' own business (StopSignals: training checkpoints, a sweep stops its
+// seeds); System.CommandLine's handler is off, it fails on a repeated SIGTERM
+return parse.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -48,8 +48,10 @@ internal static class SweepCommand
             if (r.GetResult(cpus) is { } c && c.GetValueOrDefault<int>() < 1) r.AddError("--cpus-per-task must be at least 1");
             if (r.GetResult(signalBefore) is { } sb && sb.GetValueOrDefault<int>() < 0) r.AddError("--signal-before must be ≥ 0 seconds");
         });
-        command.SetAction((parse, cancel) => Task.FromResult(CommandRunner.Run(() =>
+        command.SetAction(parse => CommandRunner.Run(() =>
         {
+            using var stop = new StopSignals(includeUsr1: false);
+            var cancel = stop.Token;
             SweepDirectory sweep;
             int[] todo;
             bool dry = parse.GetValue(dryRun);
@@ -87,7 +89,7 @@ internal static class SweepCommand
             return sweep.Manifest.Backend == SweepBackend.Slurm
                 ? RunOnSlurm(sweep, todo, dry, parse.GetValue(wait), cancel)
                 : RunLocally(sweep, todo, dry, Math.Max(1, parse.GetValue(parallel)), cancel);
-        })));
+        }));
         return command;
     }
 

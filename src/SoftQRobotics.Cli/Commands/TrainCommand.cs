@@ -24,7 +24,7 @@ internal static class TrainCommand
                 r.AddError("--resume continues a run as configured: --seed and --run-dir do not apply");
             }
         });
-        command.SetAction((parse, cancel) => Task.FromResult(CommandRunner.Run(() =>
+        command.SetAction(parse => CommandRunner.Run(() =>
         {
             TrainingRun run;
             if (parse.GetValue(resume) is { } resumeDir)
@@ -39,8 +39,8 @@ internal static class TrainCommand
                 run = TrainingRun.Start(settings, ConfigName(file), parse.GetValue(runDir), CommandLine());
                 Console.Error.WriteLine($"run directory: {run.Directory.Path}");
             }
-            return Execute(run, cancel);
-        })));
+            return Execute(run);
+        }));
         return command;
     }
 
@@ -53,14 +53,14 @@ internal static class TrainCommand
         {
             from, config, seed, runDir, epochs, threads,
         };
-        command.SetAction((parse, cancel) => Task.FromResult(CommandRunner.Run(() =>
+        command.SetAction(parse => CommandRunner.Run(() =>
         {
             string file = parse.GetRequiredValue(config);
             var settings = Configure(file, parse.GetValue(seed), parse.GetValue(epochs), parse.GetValue(threads));
             var run = TrainingRun.StartFinetune(settings, parse.GetRequiredValue(from), ConfigName(file) + ".finetune", parse.GetValue(runDir), CommandLine());
             Console.Error.WriteLine($"run directory: {run.Directory.Path}");
-            return Execute(run, cancel);
-        })));
+            return Execute(run);
+        }));
         return command;
     }
 
@@ -82,20 +82,10 @@ internal static class TrainCommand
         return settings;
     }
 
-    /// <summary>SIGUSR1 on Linux: what Slurm sends before a task's time limit (sbatch --signal).</summary>
-    private const int SigUsr1 = 10;
-
-    private static int Execute(TrainingRun run, CancellationToken cancel)
+    private static int Execute(TrainingRun run)
     {
-        // Ctrl-C and SIGTERM arrive through cancel; SIGUSR1 stops the run the same way (checkpoint, exit 130)
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        using var usr1 = OperatingSystem.IsLinux()
-            ? PosixSignalRegistration.Create((PosixSignal)SigUsr1, context =>
-            {
-                context.Cancel = true;
-                stop.Cancel();
-            })
-            : null;
+        // Ctrl-C, SIGTERM and SIGUSR1 (Slurm's time-limit warning) stop the run the same way: checkpoint, exit 130
+        using var stop = new StopSignals(includeUsr1: true);
         using (run)
         using (var progress = new TrainingProgress())
         {

@@ -62,8 +62,11 @@ public class PipelineEndToEndTests
         Directory.Delete(dir, true);
     }
 
-    [Fact]
-    public async Task CtrlC_CheckpointsAndExits_ThenResumeFinishes()
+    /// <summary>Ctrl-C once, or SIGTERM in a burst (a Slurm job's trainer gets it from slurmstepd and from its script's trap, milliseconds apart).</summary>
+    [Theory]
+    [InlineData("INT", 1)]
+    [InlineData("TERM", 5)]
+    public async Task StopSignals_CheckpointAndExit_ThenResumeFinishes(string signal, int repeats)
     {
         string dir = TestPaths.ScratchDirectory();
         string config = WriteConfig(dir, TinyConfig.Replace("epochs: 3", "epochs: 400"));
@@ -76,10 +79,16 @@ public class PipelineEndToEndTests
         string metrics = Path.Combine(run, "metrics.csv");
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length >= 3) && DateTime.UtcNow < deadline) Thread.Sleep(100);
-        Process.Start("kill", ["-INT", process.Id.ToString()])!.WaitForExit();
+        for (int i = 0; i < repeats; i++)
+        {
+            Process.Start("kill", [$"-{signal}", process.Id.ToString()])!.WaitForExit();
+            Thread.Sleep(15);
+        }
         Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)));
+        string stderrText = await output;
+        Assert.DoesNotContain("Unhandled exception", stderrText);
         Assert.Equal(130, process.ExitCode);
-        Assert.Contains("softq train --resume", await output);
+        Assert.Contains("softq train --resume", stderrText);
         using (var runInfo = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "run.json"))))
         {
             Assert.Equal("interrupted", runInfo.RootElement.GetProperty("status").GetString());
