@@ -49,6 +49,7 @@ public sealed class SteinSampler
     private readonly Mlp _f;
     private readonly Adam _optimizer;
     private readonly float[] _inputs;       // (rows × obs+act): [s, ξ]
+    private readonly float[] _noise;        // (rows × act): the step's fresh ξ, drawn at once
     private readonly Part[] _parts;         // the two halves of the states of a step
     private readonly Action<int> _runPart;  // cached: no allocation per step
     private float[] _frozenNoise = [];      // (K_ξ × act)
@@ -69,6 +70,7 @@ public sealed class SteinSampler
         _f.Initialize(initializer, rng);
         _optimizer = new Adam(_f.Parameters.Length, learningRate);
         _inputs = new float[rows * (observationSize + actionSize)];
+        _noise = new float[rows * actionSize];
         int halfStates = TwoLanes.Half(maxStates, 0).Count;
         _parts = [new Part(this, halfStates, kernel), new Part(this, halfStates, kernel)];
         _runPart = RunPart;
@@ -234,9 +236,12 @@ public sealed class SteinSampler
         }
     }
 
+    /// <summary>Rows [s_i, ξ_ij] of <see cref="_inputs"/>, <paramref name="perState"/> per state: fresh ξ are one draw of n·perState × act Gaussians in row order, frozen ones a member index per row.</summary>
     private void FillInputs(ReadOnlySpan<float> states, int n, int perState, Rng rng)
     {
-        int width = _obsDim + _actDim;
+        int width = _obsDim + _actDim, rows = n * perState;
+        var fresh = _noise.AsSpan(0, _frozenCount == 0 ? rows * _actDim : 0);
+        rng.FillGaussian(fresh);
         for (int i = 0; i < n; i++)
         {
             var s = states.Slice(i * _obsDim, _obsDim);
@@ -245,7 +250,7 @@ public sealed class SteinSampler
                 int row = i * perState + j;
                 s.CopyTo(_inputs.AsSpan(row * width, _obsDim));
                 var xi = _inputs.AsSpan(row * width + _obsDim, _actDim);
-                if (_frozenCount == 0) rng.FillGaussian(xi);
+                if (_frozenCount == 0) fresh.Slice(row * _actDim, _actDim).CopyTo(xi);
                 else _frozenNoise.AsSpan(rng.NextInt(_frozenCount) * _actDim, _actDim).CopyTo(xi);
             }
         }
