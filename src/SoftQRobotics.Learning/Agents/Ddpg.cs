@@ -71,8 +71,10 @@ public sealed class Ddpg : IAgent
     public Mlp Actor => _mu;
 
     /// <summary>One critic and one actor step from the same parameters, then the periodic hard target copy.</summary>
-    public UpdateStats Update(TransitionBatch batch)
+    /// <inheritdoc cref="IAgent.Update"/>
+    public UpdateStats Update(TransitionBatch batch, Action? beside = null)
     {
+        beside?.Invoke();   // one thread: the caller's independent work first
         int n = _n, width = _obsDim + _actDim;
         if (Updates == 0) CopyTargets();
 

@@ -51,7 +51,14 @@ public interface IAgent : IBatchPolicy
     long Updates { get; }
 
     /// <summary>One gradient step on the critic and the policy from <paramref name="batch"/>.</summary>
-    UpdateStats Update(TransitionBatch batch);
+    /// <param name="batch">the minibatch; read only</param>
+    /// <param name="beside">
+    /// work independent of the agent and of <paramref name="batch"/> (the trainer's env step, store and
+    /// next sample), run once during the step: beside the step's serial draws on the agent's worker
+    /// thread when it has one, otherwise before the step. It must not call the agent. Null: none.
+    /// </param>
+    /// <exception cref="Exception">whatever <paramref name="beside"/> threw (the networks are unchanged).</exception>
+    UpdateStats Update(TransitionBatch batch, Action? beside = null);
 
     /// <summary>Every tensor a checkpoint needs to resume exactly: networks, targets, optimiser moments, counters, RNG.</summary>
     IEnumerable<(string Name, float[] Values)> SaveState();

@@ -37,7 +37,8 @@ public sealed class SoftQLearning : IAgent
     private readonly TwoLanes _lanes;
     private readonly Mlp[] _qLane, _qTargetLane, _fTargetLane;
     private readonly Action<int> _criticHalf;    // cached: no allocation per step
-    private (TransitionBatch Batch, double Alpha) _step;           // set by Update before the lanes run
+    private readonly Action _drawStep;           // cached
+    private (TransitionBatch Batch, double Alpha, int K) _step;    // set by Update before the lanes run
     private readonly (double QLoss, double MeanQ, double MeanY)[] _criticStats = new (double, double, double)[2];
 
     /// <summary>A fresh learner: Q, Q̄ = Q and the sampler f^φ initialised from <paramref name="seed"/>.</summary>
@@ -76,6 +77,7 @@ public sealed class SoftQLearning : IAgent
         _dQda = [new QActionGradient(Mlp.SharingParameters(_q, half * k), observationSize, actionSize, half * k),
                  new QActionGradient(Mlp.SharingParameters(_q, half * k), observationSize, actionSize, half * k)];
         _criticHalf = CriticHalf;
+        _drawStep = DrawStep;
         _lanes = new TwoLanes(threads);
     }
 
@@ -139,27 +141,19 @@ public sealed class SoftQLearning : IAgent
     /// the halves' gradients are summed in lane order. All random draws happen first, in a fixed order
     /// (a′, then ξ), so one thread or two give bit-identical results.
     /// </summary>
-    public UpdateStats Update(TransitionBatch batch)
+    /// <inheritdoc cref="IAgent.Update"/>
+    public UpdateStats Update(TransitionBatch batch, Action? beside = null)
     {
-        int n = _n, d = _actDim, width = _obsDim + d;
+        int n = _n;
         int k = Math.Clamp(Particles, 1, _settings.Particles);
-        _step = (batch, Alpha);
+        _step = (batch, Alpha, k);
 
-        // the critic's draws: a′ ~ U[−1, 1]^d for V_soft (fine-tuning: members of the frozen target set)
-        if (ValueTarget == ValueTarget.Soft)
-        {
-            int kv = _settings.ValueParticles;
-            RepeatStates(_nextStateActions, batch.NextObservations, kv);
-            for (int row = 0; row < n * kv; row++) _rng.FillUniform(_nextStateActions.AsSpan(row * width + _obsDim, d), -1f, 1f);
-        }
-        else
-        {
-            DrawFrozenTargetNoise(batch.NextObservations);
-        }
-        Rows.Join(batch.Observations, _obsDim, batch.Actions, d, _stateActions, n);
+        // every draw of the step (a′, then ξ), beside the caller's independent work when there is some
+        if (beside is null) DrawStep();
+        else _lanes.RunBeside(beside, _drawStep);
 
-        // the sampler draws ξ, then runs the lanes: each lane's critic half, then its sampler half (eqs. 13–14)
-        double steinNorm = _sampler.SteinStep(batch.Observations, n, k, _dQda, (float)Alpha, _rng, _lanes, _criticHalf);
+        // the lanes: each lane's critic half, then its sampler half (eqs. 13–14)
+        double steinNorm = _sampler.SteinStep(n, k, _dQda, (float)Alpha, _lanes, _criticHalf);
 
         // --- Adam on Q (∂J_Q/∂θ summed over the halves), then the periodic hard target copy θ̄ ← θ, φ̄ ← φ ---
         var gradients = _q.Gradients.AsSpan();
@@ -173,10 +167,29 @@ public sealed class SoftQLearning : IAgent
         return new UpdateStats(qLoss / n, SteinDirectionNorm: steinNorm, ActorLoss: double.NaN, meanQ / n, meanY / n);
     }
 
+    /// <summary>The draws of <see cref="_step"/>: a′ ~ U[−1, 1]^d for V_soft (fine-tuning: members of the frozen target set), the rows [s, a], then the sampler's ξ.</summary>
+    private void DrawStep()
+    {
+        var (batch, _, k) = _step;
+        int n = _n, d = _actDim, width = _obsDim + d;
+        if (ValueTarget == ValueTarget.Soft)
+        {
+            int kv = _settings.ValueParticles;
+            RepeatStates(_nextStateActions, batch.NextObservations, kv);
+            for (int row = 0; row < n * kv; row++) _rng.FillUniform(_nextStateActions.AsSpan(row * width + _obsDim, d), -1f, 1f);
+        }
+        else
+        {
+            DrawFrozenTargetNoise(batch.NextObservations);
+        }
+        Rows.Join(batch.Observations, _obsDim, batch.Actions, d, _stateActions, n);
+        _sampler.DrawNoise(batch.Observations, n, k, _rng);
+    }
+
     /// <summary>The soft Q-function's gradient on lane <paramref name="lane"/>'s half of <see cref="_step"/>, its a′ already drawn, into the lane's view of Q; leaves θ unchanged.</summary>
     private void CriticHalf(int lane)
     {
-        var (batch, α) = _step;
+        var (batch, α, _) = _step;
         var (first, count) = TwoLanes.Half(_n, lane);
         _criticStats[lane] = (0, 0, 0);
         if (count == 0) return;

@@ -57,6 +57,7 @@ public sealed class SteinSampler
 
     // what the running step's parts read, set by SteinStep
     private (int N, int K, float Alpha, IActionGradient[] Critics, Action<int>? Alongside) _step;
+    private (int N, int K)? _drawn;         // the step DrawNoise prepared, consumed by SteinStep
 
     /// <param name="maxStates">largest N of a training batch</param>
     /// <param name="maxParticles">largest K</param>
@@ -103,6 +104,7 @@ public sealed class SteinSampler
     /// <summary>a = tanh(f^φ(s, ξ)) for each row of <paramref name="observations"/> (obs), with its own ξ.</summary>
     public void Act(ReadOnlySpan<float> observations, Span<float> actions, int count, Rng rng)
     {
+        _drawn = null;
         FillInputs(observations, count, perState: 1, rng);
         var u = _f.Forward(_inputs, count);
         for (int i = 0; i < count * _actDim; i++) actions[i] = MathF.Tanh(u[i]);
@@ -111,6 +113,7 @@ public sealed class SteinSampler
     /// <summary>Actions tanh f^φ(s, 0), one per observation row (the noise-free action), (count × actDim).</summary>
     public void ActAtZeroNoise(ReadOnlySpan<float> observations, Span<float> actions, int count)
     {
+        _drawn = null;
         int width = _obsDim + _actDim;
         for (int i = 0; i < count; i++)
         {
@@ -122,27 +125,37 @@ public sealed class SteinSampler
     }
 
     /// <summary>
-    /// One amortized SVGD step on φ for the states <paramref name="states"/> (N × obs):
+    /// Draws the next step's particle inputs [s_i, ξ_ij], K per state of <paramref name="states"/>
+    /// (N × obs), in row order; <see cref="SteinStep"/> consumes them. A separate call so that the
+    /// draws can run beside other work (docs/performance.md, "Two threads for one run").
+    /// </summary>
+    /// <exception cref="ArgumentException">n or k exceeds the sizes the sampler was built for.</exception>
+    public void DrawNoise(ReadOnlySpan<float> states, int n, int k, Rng rng)
+    {
+        if (n > _maxStates || k > _maxParticles) throw new ArgumentException($"sampler was sized for {_maxStates} states × {_maxParticles} particles");
+        FillInputs(states, n, k, rng);
+        _drawn = (n, k);
+    }
+
+    /// <summary>
+    /// One amortized SVGD step on φ for the N states whose particle inputs <see cref="DrawNoise"/> drew:
     /// K particles per state u_ij = f^φ(s_i, ξ_ij), a_ij = tanh u_ij; the score at each particle
     /// g = ∂Q/∂a·(1 − a²) − 2α·a (= ∂Q(s, tanh u)/∂u + α ∂/∂u log(1 − tanh² u));
     /// φ(u_k) = (1/K) Σ_j [κ(u_j, u_k) g_j + α ∇_{u_j} κ(u_j, u_k)]; then an Adam step on φ along
-    /// ∂u/∂φ·φ (docs/implementation-details.md, "SVGD"). The ξ are drawn first, in row order; then
-    /// the two halves of the states run as the lanes of <paramref name="lanes"/> and their gradients
-    /// are summed in lane order, so one thread or two give the same φ.
+    /// ∂u/∂φ·φ (docs/implementation-details.md, "SVGD"). The two halves of the states run as the
+    /// lanes of <paramref name="lanes"/> and their gradients are summed in lane order, so one thread
+    /// or two give the same φ.
     /// </summary>
-    /// <param name="states">(n × obsDim)</param>
     /// <param name="critics">∂Q/∂a for lane 0 and lane 1, evaluated at the particles before any parameter changes</param>
     /// <param name="alongside">run first in each lane with the lane's index (the caller's own half-batch work); null: none</param>
     /// <returns>the root-mean-square norm of φ over the N·K particles</returns>
-    /// <exception cref="ArgumentException">n or k exceeds the sizes the sampler was built for, or not two critics.</exception>
-    public double SteinStep(ReadOnlySpan<float> states, int n, int k, IActionGradient[] critics, float alpha, Rng rng,
-        TwoLanes lanes, Action<int>? alongside = null)
+    /// <exception cref="ArgumentException">not two critics.</exception>
+    /// <exception cref="InvalidOperationException">no <see cref="DrawNoise"/> for (n, k) since the last step or action.</exception>
+    public double SteinStep(int n, int k, IActionGradient[] critics, float alpha, TwoLanes lanes, Action<int>? alongside = null)
     {
-        if (n > _maxStates || k > _maxParticles) throw new ArgumentException($"sampler was sized for {_maxStates} states × {_maxParticles} particles");
         if (critics.Length != 2) throw new ArgumentException("one critic per lane: two", nameof(critics));
-
-        // every draw of the step, in row order: ξ_ij
-        FillInputs(states, n, k, rng);
+        if (_drawn != (n, k)) throw new InvalidOperationException($"SteinStep({n}, {k}) needs DrawNoise for {n} states × {k} particles first");
+        _drawn = null;
         _step = (n, k, alpha, critics, alongside);
         lanes.Run(_runPart);
         _step = default;

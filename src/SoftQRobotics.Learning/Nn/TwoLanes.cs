@@ -49,6 +49,26 @@ public sealed class TwoLanes
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="beside"/>, work independent of the step (the trainer's env step), on the
+    /// worker thread while <paramref name="onCaller"/> (the step's serial preparation) runs here; with
+    /// one thread, <paramref name="beside"/> first. Returns when both are done.
+    /// </summary>
+    /// <remarks>Pass cached delegates: a lambda made per call allocates.</remarks>
+    /// <exception cref="Exception">whatever either threw.</exception>
+    public void RunBeside(Action beside, Action onCaller)
+    {
+        if (_pair is null)
+        {
+            beside();
+            onCaller();
+        }
+        else
+        {
+            _pair.Run(beside, onCaller);
+        }
+    }
+
     /// <summary>The states of lane <paramref name="lane"/> of a batch of <paramref name="n"/>: lane 0 takes the first ⌈n/2⌉.</summary>
     public static (int First, int Count) Half(int n, int lane) => lane == 0 ? (0, (n + 1) / 2) : ((n + 1) / 2, n / 2);
 }

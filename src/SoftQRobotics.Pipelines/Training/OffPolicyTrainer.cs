@@ -31,7 +31,7 @@ public sealed record EpochResult(
 /// <summary>
 /// The interaction loop of Algorithm 1 for one env: act (policy + OU noise), step, store the
 /// transition, and once the pool holds <see cref="TrainerSettings.MinPoolSize"/> transitions take
-/// one gradient step per env step; evaluate after each epoch.
+/// one gradient step per env step, the env step running beside it; evaluate after each epoch.
 /// </summary>
 public sealed class OffPolicyTrainer : IDisposable
 {
@@ -39,7 +39,10 @@ public sealed class OffPolicyTrainer : IDisposable
     private readonly IAgent _agent;
     private readonly VectorEnv _env, _evaluationEnvs;
     private readonly ReplayBuffer _replay;
-    private readonly TransitionBatch _batch;
+    private readonly TransitionBatch[] _batches;   // two: an update reads one while the next is drawn into the other
+    private int _nextBatch;
+    private bool _nextBatchReady;
+    private readonly Action _stepAndStore;         // cached: no allocation per step
     private readonly OuNoise _noise;
     private readonly Rng _rng;
     private readonly float[] _observation;
@@ -65,7 +68,9 @@ public sealed class OffPolicyTrainer : IDisposable
         _env = new VectorEnv(task, numEnvs: 1, numThreads: 1);
         _evaluationEnvs = new VectorEnv(task, settings.EvaluationEpisodes, numThreads: 0, autoReset: false);
         _replay = new ReplayBuffer(settings.ReplayCapacity, spec.ObservationSize, spec.ActionSize);
-        _batch = new TransitionBatch(agent.Settings.BatchSize, spec.ObservationSize, spec.ActionSize);
+        _batches = [new TransitionBatch(agent.Settings.BatchSize, spec.ObservationSize, spec.ActionSize),
+                    new TransitionBatch(agent.Settings.BatchSize, spec.ObservationSize, spec.ActionSize)];
+        _stepAndStore = StepAndStore;
         _noise = new OuNoise(1, spec.ActionSize, settings.OuTheta, settings.OuSigma);
         _rng = new Rng((ulong)seed ^ 0x5EEDUL);
         _observation = new float[spec.ObservationSize];
@@ -98,43 +103,37 @@ public sealed class OffPolicyTrainer : IDisposable
     /// <param name="progress">called every 100 env steps with the steps done in this epoch</param>
     public EpochResult? RunEpoch(CancellationToken cancel = default, Action<int>? progress = null)
     {
-        int obsDim = _observation.Length;
         _schedule?.Apply(Epoch, _agent, this);
         while (_stepInEpoch < _settings.EpochLength)
         {
             if (cancel.IsCancellationRequested) return null;
 
-            // act: a = clip(policy sample + OU state, [−1, 1])
+            // act: a = clip(policy sample + OU state, [−1, 1]), with the parameters of the last update
             long start = Stopwatch.GetTimestamp();
             _env.Observations.CopyTo(_observation, 0);
             _agent.Act(_env.Observations, _env.Actions, 1);
             if (_settings.OuSigma > 0) _noise.Perturb(_env.Actions, _rng);
-            _env.Step();
-            EnvSteps++;
-            _stepInEpoch++;
+            _envSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
 
-            // store (s, a, scale·r, s′, terminal); after an episode ends s′ is its final observation, not the reset one
-            bool done = _env.Terminated[0] || _env.Truncated[0];
-            var next = done ? _env.FinalObservations.AsSpan(0, obsDim) : _env.Observations.AsSpan(0, obsDim);
-            _replay.Add(_observation, _env.Actions, (float)(RewardScale * _env.Rewards[0]), next, _env.Terminated[0]);
-            _trainingReturn += _env.Rewards[0];
-            if (done)
+            // learn once the pool, with this step's transition, holds MinPoolSize: each update on a minibatch
+            // of the pool as it stood before this step, while beside it the env steps, the transition is
+            // stored and the next minibatch is drawn (docs/implementation-details.md, "Trainer order")
+            if (_replay.Count == 0 || _replay.Count + 1 < MinPoolSize)
             {
-                (_returns, _episodesInEpoch, _trainingReturn) = (_returns + _trainingReturn, _episodesInEpoch + 1, 0);
-                _noise.Reset(0);
+                _nextBatchReady = false;   // MinPoolSize may have risen since it was drawn (fine-tuning)
+                StepAndStore();
             }
-            long stepped = Stopwatch.GetTimestamp();
-            _envSeconds += Stopwatch.GetElapsedTime(start, stepped).TotalSeconds;
+            else
+            {
+                long learning = Stopwatch.GetTimestamp();
+                for (int u = 0; u < _settings.UpdatesPerStep; u++)
+                {
+                    var stats = _agent.Update(NextBatch(), u == 0 ? _stepAndStore : null);
+                    (_qLoss, _steinNorm, _actorLoss, _meanQ, _updatesInEpoch) = (_qLoss + stats.QLoss, _steinNorm + stats.SteinDirectionNorm, _actorLoss + stats.ActorLoss, _meanQ + stats.MeanQ, _updatesInEpoch + 1);
+                }
+                _learnSeconds += Stopwatch.GetElapsedTime(learning).TotalSeconds;
+            }
             if (progress is not null && _stepInEpoch % 100 == 0) progress(_stepInEpoch);
-
-            if (_replay.Count < MinPoolSize) continue;
-            for (int u = 0; u < _settings.UpdatesPerStep; u++)
-            {
-                _replay.Sample(_rng, _batch);
-                var stats = _agent.Update(_batch);
-                (_qLoss, _steinNorm, _actorLoss, _meanQ, _updatesInEpoch) = (_qLoss + stats.QLoss, _steinNorm + stats.SteinDirectionNorm, _actorLoss + stats.ActorLoss, _meanQ + stats.MeanQ, _updatesInEpoch + 1);
-            }
-            _learnSeconds += Stopwatch.GetElapsedTime(stepped).TotalSeconds;
         }
 
         var evaluation = Evaluate(_seed + 1_000_000 + Epoch * _settings.EvaluationEpisodes);
@@ -146,6 +145,45 @@ public sealed class OffPolicyTrainer : IDisposable
         (_stepInEpoch, _updatesInEpoch, _episodesInEpoch) = (0, 0, 0);
         (_qLoss, _steinNorm, _actorLoss, _meanQ, _returns, _envSeconds, _learnSeconds) = (0, 0, 0, 0, 0, 0, 0);
         return result;
+    }
+
+    /// <summary>
+    /// Steps the env with the chosen action and stores (s, a, scale·r, s′, terminal); after an episode
+    /// ends s′ is its final observation, not the reset one. Then, if the next step will learn, draws its
+    /// minibatch. Runs beside an update (on the agent's worker thread when it has one): it touches only
+    /// the env, the pool, the batch not in use and the trainer's counters.
+    /// </summary>
+    private void StepAndStore()
+    {
+        long start = Stopwatch.GetTimestamp();
+        int obsDim = _observation.Length;
+        _env.Step();
+        EnvSteps++;
+        _stepInEpoch++;
+        bool done = _env.Terminated[0] || _env.Truncated[0];
+        var next = done ? _env.FinalObservations.AsSpan(0, obsDim) : _env.Observations.AsSpan(0, obsDim);
+        _replay.Add(_observation, _env.Actions, (float)(RewardScale * _env.Rewards[0]), next, _env.Terminated[0]);
+        _trainingReturn += _env.Rewards[0];
+        if (done)
+        {
+            (_returns, _episodesInEpoch, _trainingReturn) = (_returns + _trainingReturn, _episodesInEpoch + 1, 0);
+            _noise.Reset(0);
+        }
+        if (_replay.Count + 1 >= MinPoolSize)
+        {
+            _replay.Sample(_rng, _batches[_nextBatch]);
+            _nextBatchReady = true;
+        }
+        _envSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+
+    /// <summary>The minibatch the next update learns on: the one drawn beside the last update, or one drawn now; the other buffer is then free for the next draw.</summary>
+    private TransitionBatch NextBatch()
+    {
+        var batch = _batches[_nextBatch];
+        if (!_nextBatchReady) _replay.Sample(_rng, batch);
+        (_nextBatchReady, _nextBatch) = (false, 1 - _nextBatch);
+        return batch;
     }
 
     /// <summary>The trainer's own state for a checkpoint: counters, RNG, exploration noise and (optionally) the replay pool.</summary>
@@ -197,7 +235,7 @@ public sealed class OffPolicyTrainer : IDisposable
             for (int i = 0; i < terminals.Length; i++) _replay.Terminals[i] = terminals[i] != 0;
             _replay.RestorePosition((int)Counter(tensors, "replay_count", source), (int)Counter(tensors, "replay_next", source));
         }
-        _trainingReturn = 0;
+        (_trainingReturn, _nextBatchReady) = (0, false);
         _noise.Reset(0);
         _env.Reset(_seed + 7919 * (Epoch + 1) + _stepInEpoch);
     }

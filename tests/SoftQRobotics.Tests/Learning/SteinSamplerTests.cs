@@ -24,7 +24,11 @@ public class SteinSamplerTests
 
         var lanes = new TwoLanes(threads: 1);
         IActionGradient[] critics = [energy, energy];   // stateless: one serves both lanes
-        for (int step = 0; step < 1500; step++) sampler.SteinStep(observations, states, particles, critics, alpha, rng, lanes);
+        for (int step = 0; step < 1500; step++)
+        {
+            sampler.DrawNoise(observations, states, particles, rng);
+            sampler.SteinStep(states, particles, critics, alpha, lanes);
+        }
 
         var actions = new float[4000];
         sampler.Act(new float[4000], actions, 4000, rng);

@@ -36,6 +36,45 @@ public class ThreadedUpdateTests
         foreach (var (name, values) in one.SaveState()) Assert.Equal(values, states[name]);
     }
 
+    /// <summary>
+    /// Work handed to an update as <c>beside</c> (the trainer's env step) runs once per update, on the
+    /// worker thread when there are two, and changes nothing the update computes.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void WorkBesideAnUpdate_RunsOnce_AndLeavesTheUpdateUnchanged(int threads)
+    {
+        var settings = new SqlSettings { HiddenSizes = [32, 32], Particles = 8, ValueParticles = 12, BatchSize = 16, TargetUpdateInterval = 7 };
+        var plain = new SoftQLearning(5, 3, settings, seed: 4, threads: 1);
+        var withBeside = new SoftQLearning(5, 3, settings, seed: 4, threads: threads);
+        var rng = new Rng(9);
+        var batch = new TransitionBatch(16, 5, 3);
+        var scratch = new float[4096];
+        int calls = 0, besideThread = 0;
+        Action beside = () =>
+        {
+            calls++;
+            besideThread = Environment.CurrentManagedThreadId;
+            new Rng(1).FillGaussian(scratch);   // an env step's worth of work
+        };
+        for (int u = 0; u < 10; u++)
+        {
+            rng.FillUniform(batch.Observations, -1, 1);
+            rng.FillUniform(batch.NextObservations, -1, 1);
+            Assert.Equal(plain.Update(batch), withBeside.Update(batch, beside));
+            Assert.Equal(u + 1, calls);
+            Assert.Equal(threads == 2, besideThread != Environment.CurrentManagedThreadId);
+        }
+        var states = withBeside.SaveState().ToDictionary(t => t.Name, t => t.Values);
+        foreach (var (name, values) in plain.SaveState()) Assert.Equal(values, states[name]);
+
+        // a failure beside the update reaches the caller and leaves the networks as they were
+        var before = withBeside.Q.Parameters.ToArray();
+        Assert.Throws<InvalidOperationException>(() => withBeside.Update(batch, () => throw new InvalidOperationException("env failed")));
+        Assert.Equal(before, withBeside.Q.Parameters);
+    }
+
     [Fact]
     public void AnExceptionInTheWorkersPart_ReachesTheCaller()
     {
