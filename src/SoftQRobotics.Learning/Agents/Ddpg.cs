@@ -96,7 +96,7 @@ public sealed class Ddpg : IAgent
             _tdGradient[i] = 2 * error / n;
         }
         _q.ZeroGradients();
-        _q.Backward(_tdGradient);
+        _q.Backward(_tdGradient, inputGradient: false);
 
         // actor: J_μ = −mean Q(s, μ(s)); ∂J/∂a through the critic, then through μ
         var actions = _mu.Forward(batch.Observations, n);
@@ -107,7 +107,7 @@ public sealed class Ddpg : IAgent
         var dInput = _q.Backward(_ascent, accumulateParameterGradients: false);
         for (int i = 0; i < n; i++) dInput.Slice(i * width + _obsDim, _actDim).CopyTo(_actionGradient.AsSpan(i * _actDim, _actDim));
         _mu.ZeroGradients();
-        _mu.Backward(_actionGradient);
+        _mu.Backward(_actionGradient, inputGradient: false);
 
         _qOptimizer.Update(_q.Parameters, _q.Gradients);
         _muOptimizer.Update(_mu.Parameters, _mu.Gradients);

@@ -25,8 +25,7 @@ public sealed class SoftQLearning : IAgent
     private readonly Rng _rng;
 
     // workspaces, allocated once
-    private readonly float[] _nextStateActions;  // (N·max(K_V, K) × obs+act): [s′_i, a′_k]
-    private readonly float[] _stateActions;      // (N × obs+act): [s_i, a_i]
+    private readonly float[] _valueActions;      // (N·max(K_V, K) × act): a′_ik for V_soft (hard max: ξ, then tanh f^φ̄(s′, ξ))
     private readonly float[] _y;                 // (N) TD targets
     private readonly float[] _dLdQ;              // (N)
     private readonly QActionGradient[] _dQda;    // ∂Q/∂a for the SVGD score, one per lane
@@ -57,25 +56,23 @@ public sealed class SoftQLearning : IAgent
         int width = observationSize + actionSize, k = settings.Particles, kv = settings.ValueParticles;
         int[] qSizes = [width, .. settings.HiddenSizes, 1];
         int rows = _n * Math.Max(k, kv);
-        _q = new Mlp(qSizes, Activation.Relu, Activation.Identity, rows);
-        _qTarget = new Mlp(qSizes, Activation.Relu, Activation.Identity, rows);
+        _q = new Mlp(qSizes, Activation.Relu, Activation.Identity, rows, groupWidth: observationSize);
+        _qTarget = new Mlp(qSizes, Activation.Relu, Activation.Identity, rows, groupWidth: observationSize);
         _q.Initialize(settings.QInitializer, _rng);
         _qOptimizer = new Adam(_q.Parameters.Length, settings.QLearningRate);
         _sampler = new SteinSampler(observationSize, actionSize, settings.HiddenSizes, _n, k, maxActBatch,
             settings.PolicyLearningRate, settings.KernelBandwidth, settings.PolicyInitializer, _rng);
-        _fTarget = new Mlp([width, .. settings.HiddenSizes, actionSize], Activation.Relu, Activation.Identity, _n * k);
+        _fTarget = new Mlp([width, .. settings.HiddenSizes, actionSize], Activation.Relu, Activation.Identity, _n * k, groupWidth: observationSize);
         CopyTargets();
 
-        _nextStateActions = new float[rows * width];
-        _stateActions = new float[_n * width];
+        _valueActions = new float[rows * actionSize];
         _y = new float[_n];
         _dLdQ = new float[_n];
         int half = TwoLanes.Half(_n, 0).Count;
         _qLane = [Mlp.SharingParameters(_q, half), Mlp.SharingParameters(_q, half)];
         _qTargetLane = [Mlp.SharingParameters(_qTarget, half * Math.Max(k, kv)), Mlp.SharingParameters(_qTarget, half * Math.Max(k, kv))];
         _fTargetLane = [Mlp.SharingParameters(_fTarget, half * k), Mlp.SharingParameters(_fTarget, half * k)];
-        _dQda = [new QActionGradient(Mlp.SharingParameters(_q, half * k), observationSize, actionSize, half * k),
-                 new QActionGradient(Mlp.SharingParameters(_q, half * k), observationSize, actionSize, half * k)];
+        _dQda = [new QActionGradient(Mlp.SharingParameters(_q, half * k), half * k), new QActionGradient(Mlp.SharingParameters(_q, half * k), half * k)];
         _criticHalf = CriticHalf;
         _drawStep = DrawStep;
         _lanes = new TwoLanes(threads);
@@ -167,22 +164,13 @@ public sealed class SoftQLearning : IAgent
         return new UpdateStats(qLoss / n, SteinDirectionNorm: steinNorm, ActorLoss: double.NaN, meanQ / n, meanY / n);
     }
 
-    /// <summary>The draws of <see cref="_step"/>: a′ ~ U[−1, 1]^d for V_soft (fine-tuning: members of the frozen target set), the rows [s, a], then the sampler's ξ.</summary>
+    /// <summary>The draws of <see cref="_step"/>: a′ ~ U[−1, 1]^d for V_soft (fine-tuning: members of the frozen target set), then the sampler's ξ.</summary>
     private void DrawStep()
     {
         var (batch, _, k) = _step;
-        int n = _n, d = _actDim, width = _obsDim + d;
-        if (ValueTarget == ValueTarget.Soft)
-        {
-            int kv = _settings.ValueParticles;
-            RepeatStates(_nextStateActions, batch.NextObservations, kv);
-            for (int row = 0; row < n * kv; row++) _rng.FillUniform(_nextStateActions.AsSpan(row * width + _obsDim, d), -1f, 1f);
-        }
-        else
-        {
-            DrawFrozenTargetNoise(batch.NextObservations);
-        }
-        Rows.Join(batch.Observations, _obsDim, batch.Actions, d, _stateActions, n);
+        int n = _n, d = _actDim;
+        if (ValueTarget == ValueTarget.Soft) _rng.FillUniform(_valueActions.AsSpan(0, n * _settings.ValueParticles * d), -1f, 1f);
+        else DrawFrozenTargetNoise();
         _sampler.DrawNoise(batch.Observations, n, k, _rng);
     }
 
@@ -193,25 +181,26 @@ public sealed class SoftQLearning : IAgent
         var (first, count) = TwoLanes.Half(_n, lane);
         _criticStats[lane] = (0, 0, 0);
         if (count == 0) return;
-        int d = _actDim, width = _obsDim + d;
+        int d = _actDim, obs = _obsDim;
         double γ = _settings.Discount;
 
         // V_soft(s′) = α log E_{a′~U[−1,1]^d}[exp(Q̄(s′, a′)/α) / 2^−d]   (eq. 10; fine-tuning: the hard max)
         var V = _y.AsSpan(first, count);
+        var nextStates = batch.NextObservations.AsSpan(first * obs, count * obs);
         if (ValueTarget == ValueTarget.Soft)
         {
             int kv = _settings.ValueParticles;
-            var Qbar = _qTargetLane[lane].Forward(_nextStateActions.AsSpan(first * kv * width, count * kv * width), count * kv);
+            var Qbar = _qTargetLane[lane].ForwardGrouped(nextStates, _valueActions.AsSpan(first * kv * d, count * kv * d), count, kv);
             for (int i = 0; i < count; i++) V[i] = (float)SoftValue.Estimate(Qbar.Slice(i * kv, kv), α, d);
         }
         else
         {
-            HardMaxValue(lane, first, count, V);
+            HardMaxValue(lane, nextStates, first, count, V);
         }
 
         // y = r + γ (1 − terminal) V_soft(s′);   J_Q = mean_i (Q(s_i, a_i) − y_i)²   (eq. 11, without its ½)
         for (int i = first; i < first + count; i++) _y[i] = batch.Rewards[i] + (float)(γ * (1 - batch.Terminals[i])) * _y[i];
-        var Q = _qLane[lane].Forward(_stateActions.AsSpan(first * width, count * width), count);
+        var Q = _qLane[lane].ForwardGrouped(batch.Observations.AsSpan(first * obs, count * obs), batch.Actions.AsSpan(first * d, count * d), count, 1);
         double qLoss = 0, meanQ = 0, meanY = 0;
         for (int i = 0; i < count; i++)
         {
@@ -220,7 +209,7 @@ public sealed class SoftQLearning : IAgent
             _dLdQ[first + i] = 2 * error / _n;
         }
         _qLane[lane].ZeroGradients();
-        _qLane[lane].Backward(_dLdQ.AsSpan(first, count));
+        _qLane[lane].Backward(_dLdQ.AsSpan(first, count), inputGradient: false);
         _criticStats[lane] = (qLoss, meanQ, meanY);
     }
 
@@ -230,45 +219,27 @@ public sealed class SoftQLearning : IAgent
     /// <inheritdoc/>
     public void ActDeterministic(ReadOnlySpan<float> observations, Span<float> actions, int count) => _sampler.ActAtZeroNoise(observations, actions, count);
 
-    /// <summary>Rows [s′_i, ξ] of the hard-max target, K_ξ per state, ξ drawn from the target's frozen set.</summary>
-    private void DrawFrozenTargetNoise(ReadOnlySpan<float> nextObservations)
+    /// <summary>ξ of the hard-max target's rows, K_ξ per next state, drawn from the target's frozen set.</summary>
+    private void DrawFrozenTargetNoise()
     {
-        int kξ = _sampler.FrozenCount, n = _n, d = _actDim, width = _obsDim + d;
+        int kξ = _sampler.FrozenCount, d = _actDim;
         if (kξ == 0) throw new InvalidOperationException("the hard-max target needs frozen noise: call FreezeNoise first");
-        RepeatStates(_nextStateActions, nextObservations, kξ);
-        for (int row = 0; row < n * kξ; row++)
-        {
-            _frozenTargetNoise.AsSpan(_rng.NextInt(kξ) * d, d).CopyTo(_nextStateActions.AsSpan(row * width + _obsDim, d));
-        }
+        for (int row = 0; row < _n * kξ; row++) _frozenTargetNoise.AsSpan(_rng.NextInt(kξ) * d, d).CopyTo(_valueActions.AsSpan(row * d, d));
     }
 
-    /// <summary>V(s′) = max over the K_ξ drawn rows of Q̄(s′, tanh f^φ̄(s′, ξ)), for lane <paramref name="lane"/>'s states first … first + count − 1.</summary>
-    private void HardMaxValue(int lane, int first, int count, Span<float> V)
+    /// <summary>V(s′) = max over the K_ξ drawn rows of Q̄(s′, tanh f^φ̄(s′, ξ)), for lane <paramref name="lane"/>'s next states <paramref name="nextStates"/> (states first … first + count − 1).</summary>
+    private void HardMaxValue(int lane, ReadOnlySpan<float> nextStates, int first, int count, Span<float> V)
     {
-        int kξ = _sampler.FrozenCount, d = _actDim, width = _obsDim + d;
-        var rows = _nextStateActions.AsSpan(first * kξ * width, count * kξ * width);
-        var u = _fTargetLane[lane].Forward(rows, count * kξ);
-        for (int row = 0; row < count * kξ; row++)
-        {
-            for (int c = 0; c < d; c++) rows[row * width + _obsDim + c] = MathF.Tanh(u[row * d + c]);
-        }
-        var Qbar = _qTargetLane[lane].Forward(rows, count * kξ);
+        int kξ = _sampler.FrozenCount, d = _actDim;
+        var actions = _valueActions.AsSpan(first * kξ * d, count * kξ * d);
+        var u = _fTargetLane[lane].ForwardGrouped(nextStates, actions, count, kξ);
+        for (int p = 0; p < actions.Length; p++) actions[p] = MathF.Tanh(u[p]);
+        var Qbar = _qTargetLane[lane].ForwardGrouped(nextStates, actions, count, kξ);
         for (int i = 0; i < count; i++)
         {
             float best = float.NegativeInfinity;
             for (int j = 0; j < kξ; j++) best = Math.Max(best, Qbar[i * kξ + j]);
             V[i] = best;
-        }
-    }
-
-    /// <summary>Writes s_i into the state columns of rows i·perState … (i+1)·perState − 1 of an (rows × obs+act) matrix.</summary>
-    private void RepeatStates(float[] destination, ReadOnlySpan<float> states, int perState)
-    {
-        int width = _obsDim + _actDim;
-        for (int i = 0; i < _n; i++)
-        {
-            var s = states.Slice(i * _obsDim, _obsDim);
-            for (int j = 0; j < perState; j++) s.CopyTo(destination.AsSpan((i * perState + j) * width, _obsDim));
         }
     }
 

@@ -3,38 +3,36 @@ using SoftQRobotics.Learning.Nn;
 
 namespace SoftQRobotics.Learning.Agents;
 
-/// <summary>The energy the sampler learns to sample from: ∂Q(s, a)/∂a at a batch of state-action rows.</summary>
+/// <summary>The energy the sampler learns to sample from: ∂Q(s, a)/∂a at a batch of actions, a group per state.</summary>
 public interface IActionGradient
 {
-    /// <summary>Writes ∂Q/∂a for every row.</summary>
-    /// <param name="stateActions">(rows × obsDim+actDim): [s, a]</param>
-    /// <param name="rows">rows</param>
-    /// <param name="dQda">destination, (rows × actDim)</param>
-    void ActionGradient(ReadOnlySpan<float> stateActions, int rows, Span<float> dQda);
+    /// <summary>Writes ∂Q(s_i, a_ij)/∂a for every action row.</summary>
+    /// <param name="states">(stateCount × obsDim)</param>
+    /// <param name="actions">(stateCount·perState × actDim), state by state</param>
+    /// <param name="dQda">destination, (stateCount·perState × actDim)</param>
+    void ActionGradient(ReadOnlySpan<float> states, ReadOnlySpan<float> actions, int stateCount, int perState, Span<float> dQda);
 }
 
-/// <summary>∂Q/∂a of a Q-network on s ⧺ a, by one forward and one input-only backward pass (its parameter gradients are untouched).</summary>
+/// <summary>∂Q/∂a of a Q-network on s ⧺ a, by one grouped forward and one input-only backward pass (its parameter gradients are untouched).</summary>
 public sealed class QActionGradient : IActionGradient
 {
     private readonly Mlp _q;
-    private readonly int _obsDim, _actDim;
     private readonly float[] _ones;
 
-    /// <param name="q">the Q-network, input width obsDim + actDim</param>
-    /// <param name="maxRows">largest batch of rows</param>
-    public QActionGradient(Mlp q, int observationSize, int actionSize, int maxRows)
+    /// <param name="q">the Q-network, input width obsDim + actDim, group width obsDim</param>
+    /// <param name="maxRows">largest batch of action rows</param>
+    public QActionGradient(Mlp q, int maxRows)
     {
-        (_q, _obsDim, _actDim) = (q, observationSize, actionSize);
+        _q = q;
         _ones = Enumerable.Repeat(1f, maxRows).ToArray();
     }
 
     /// <inheritdoc/>
-    public void ActionGradient(ReadOnlySpan<float> stateActions, int rows, Span<float> dQda)
+    public void ActionGradient(ReadOnlySpan<float> states, ReadOnlySpan<float> actions, int stateCount, int perState, Span<float> dQda)
     {
-        int width = _obsDim + _actDim;
-        _q.Forward(stateActions, rows);
-        var dInput = _q.Backward(_ones.AsSpan(0, rows), accumulateParameterGradients: false);
-        for (int r = 0; r < rows; r++) dInput.Slice(r * width + _obsDim, _actDim).CopyTo(dQda.Slice(r * _actDim, _actDim));
+        int rows = stateCount * perState;
+        _q.ForwardGrouped(states, actions, stateCount, perState);
+        _q.Backward(_ones.AsSpan(0, rows), accumulateParameterGradients: false).CopyTo(dQda);
     }
 }
 
@@ -48,8 +46,8 @@ public sealed class SteinSampler
     private readonly int _obsDim, _actDim, _maxStates, _maxParticles;
     private readonly Mlp _f;
     private readonly Adam _optimizer;
-    private readonly float[] _inputs;       // (rows × obs+act): [s, ξ]
-    private readonly float[] _noise;        // (rows × act): the step's fresh ξ, drawn at once
+    private readonly float[] _states;       // (maxStates × obs): the states of the drawn step
+    private readonly float[] _noise;        // (rows × act): ξ, a row per particle (or per action)
     private readonly Part[] _parts;         // the two halves of the states of a step
     private readonly Action<int> _runPart;  // cached: no allocation per step
     private float[] _frozenNoise = [];      // (K_ξ × act)
@@ -67,10 +65,10 @@ public sealed class SteinSampler
     {
         (_obsDim, _actDim, _maxStates, _maxParticles) = (observationSize, actionSize, maxStates, maxParticles);
         int rows = Math.Max(maxStates * maxParticles, maxActBatch);
-        _f = new Mlp([observationSize + actionSize, .. hiddenSizes, actionSize], Activation.Relu, Activation.Identity, rows);
+        _f = new Mlp([observationSize + actionSize, .. hiddenSizes, actionSize], Activation.Relu, Activation.Identity, rows, groupWidth: observationSize);
         _f.Initialize(initializer, rng);
         _optimizer = new Adam(_f.Parameters.Length, learningRate);
-        _inputs = new float[rows * (observationSize + actionSize)];
+        _states = new float[maxStates * observationSize];
         _noise = new float[rows * actionSize];
         int halfStates = TwoLanes.Half(maxStates, 0).Count;
         _parts = [new Part(this, halfStates, kernel), new Part(this, halfStates, kernel)];
@@ -105,8 +103,8 @@ public sealed class SteinSampler
     public void Act(ReadOnlySpan<float> observations, Span<float> actions, int count, Rng rng)
     {
         _drawn = null;
-        FillInputs(observations, count, perState: 1, rng);
-        var u = _f.Forward(_inputs, count);
+        FillNoise(count, perState: 1, rng);
+        var u = _f.ForwardGrouped(observations, _noise, count, 1);
         for (int i = 0; i < count * _actDim; i++) actions[i] = MathF.Tanh(u[i]);
     }
 
@@ -114,31 +112,27 @@ public sealed class SteinSampler
     public void ActAtZeroNoise(ReadOnlySpan<float> observations, Span<float> actions, int count)
     {
         _drawn = null;
-        int width = _obsDim + _actDim;
-        for (int i = 0; i < count; i++)
-        {
-            observations.Slice(i * _obsDim, _obsDim).CopyTo(_inputs.AsSpan(i * width, _obsDim));
-            _inputs.AsSpan(i * width + _obsDim, _actDim).Clear();
-        }
-        var u = _f.Forward(_inputs, count);
+        _noise.AsSpan(0, count * _actDim).Clear();
+        var u = _f.ForwardGrouped(observations, _noise, count, 1);
         for (int i = 0; i < count * _actDim; i++) actions[i] = MathF.Tanh(u[i]);
     }
 
     /// <summary>
-    /// Draws the next step's particle inputs [s_i, ξ_ij], K per state of <paramref name="states"/>
-    /// (N × obs), in row order; <see cref="SteinStep"/> consumes them. A separate call so that the
+    /// Keeps the next step's states <paramref name="states"/> (N × obs) and draws its particles' noise
+    /// ξ_ij, K per state, in row order; <see cref="SteinStep"/> consumes them. A separate call so that the
     /// draws can run beside other work (docs/performance.md, "Two threads for one run").
     /// </summary>
     /// <exception cref="ArgumentException">n or k exceeds the sizes the sampler was built for.</exception>
     public void DrawNoise(ReadOnlySpan<float> states, int n, int k, Rng rng)
     {
         if (n > _maxStates || k > _maxParticles) throw new ArgumentException($"sampler was sized for {_maxStates} states × {_maxParticles} particles");
-        FillInputs(states, n, k, rng);
+        states[..(n * _obsDim)].CopyTo(_states);
+        FillNoise(n, k, rng);
         _drawn = (n, k);
     }
 
     /// <summary>
-    /// One amortized SVGD step on φ for the N states whose particle inputs <see cref="DrawNoise"/> drew:
+    /// One amortized SVGD step on φ for the N states whose particles' noise <see cref="DrawNoise"/> drew:
     /// K particles per state u_ij = f^φ(s_i, ξ_ij), a_ij = tanh u_ij; the score at each particle
     /// g = ∂Q/∂a·(1 − a²) − 2α·a (= ∂Q(s, tanh u)/∂u + α ∂/∂u log(1 − tanh² u));
     /// φ(u_k) = (1/K) Σ_j [κ(u_j, u_k) g_j + α ∇_{u_j} κ(u_j, u_k)]; then an Adam step on φ along
@@ -181,7 +175,7 @@ public sealed class SteinSampler
         private readonly SteinSampler _owner;
         private readonly SvgdKernel _kernel;
         private readonly float[] _particles;    // (n·K × act) u
-        private readonly float[] _stateActions; // (n·K × obs+act): [s_i, tanh u_ij]
+        private readonly float[] _actions;      // (n·K × act) a = tanh u
         private readonly float[] _directions;   // (n·K × act) φ, then −φ/N
         private readonly float[] _dQda;         // (n·K × act) ∂Q/∂a at the particles
         private readonly float[] _scores;       // (K × act) per state
@@ -189,11 +183,11 @@ public sealed class SteinSampler
         public Part(SteinSampler owner, int maxStates, KernelBandwidth kernel)
         {
             _owner = owner;
-            int k = owner._maxParticles, d = owner._actDim, width = owner._obsDim + d;
+            int k = owner._maxParticles, d = owner._actDim;
             Network = Mlp.SharingParameters(owner._f, Math.Max(1, maxStates * k));
             _kernel = new SvgdKernel(k, d, kernel);
             _particles = new float[maxStates * k * d];
-            _stateActions = new float[maxStates * k * width];
+            _actions = new float[maxStates * k * d];
             _directions = new float[maxStates * k * d];
             _dQda = new float[maxStates * k * d];
             _scores = new float[k * d];
@@ -210,17 +204,13 @@ public sealed class SteinSampler
         {
             SquaredNorm = 0;
             if (count == 0) return;
-            int obs = _owner._obsDim, d = _owner._actDim, width = obs + d, rows = count * k;
+            int obs = _owner._obsDim, d = _owner._actDim, rows = count * k;
 
-            // particles u_ij and the rows [s_i, tanh u_ij]
-            var inputs = _owner._inputs.AsSpan(first * k * width, rows * width);
-            Network.Forward(inputs, rows).CopyTo(_particles);
-            for (int row = 0; row < rows; row++)
-            {
-                inputs.Slice(row * width, obs).CopyTo(_stateActions.AsSpan(row * width, obs));
-                for (int c = 0; c < d; c++) _stateActions[row * width + obs + c] = MathF.Tanh(_particles[row * d + c]);
-            }
-            critic.ActionGradient(_stateActions.AsSpan(0, rows * width), rows, _dQda);
+            // particles u_ij = f(s_i, ξ_ij) and actions a_ij = tanh u_ij
+            var states = _owner._states.AsSpan(first * obs, count * obs);
+            Network.ForwardGrouped(states, _owner._noise.AsSpan(first * k * d, rows * d), count, k).CopyTo(_particles);
+            for (int p = 0; p < rows * d; p++) _actions[p] = MathF.Tanh(_particles[p]);   // MathF: TensorPrimitives.Tanh's error shows in the whole-update check
+            critic.ActionGradient(states, _actions.AsSpan(0, rows * d), count, k, _dQda);
 
             // the Stein direction φ per state, from the scores of that state's particles
             double squaredNorm = 0;
@@ -231,7 +221,7 @@ public sealed class SteinSampler
                     int row = i * k + j;
                     for (int c = 0; c < d; c++)
                     {
-                        float a = _stateActions[row * width + obs + c];
+                        float a = _actions[row * d + c];
                         _scores[j * d + c] = _dQda[row * d + c] * (1 - a * a) - 2 * alpha * a;
                     }
                 }
@@ -245,27 +235,19 @@ public sealed class SteinSampler
             var gradient = _directions.AsSpan(0, rows * d);
             for (int p = 0; p < gradient.Length; p++) gradient[p] = -gradient[p] / n;
             Network.ZeroGradients();
-            Network.Backward(gradient);
+            Network.Backward(gradient, inputGradient: false);
         }
     }
 
-    /// <summary>Rows [s_i, ξ_ij] of <see cref="_inputs"/>, <paramref name="perState"/> per state: fresh ξ are one draw of n·perState × act Gaussians in row order, frozen ones a member index per row.</summary>
-    private void FillInputs(ReadOnlySpan<float> states, int n, int perState, Rng rng)
+    /// <summary>ξ_ij of <see cref="_noise"/>, <paramref name="perState"/> rows per state: fresh ξ are one draw of n·perState × act Gaussians in row order, frozen ones a member index per row.</summary>
+    private void FillNoise(int n, int perState, Rng rng)
     {
-        int width = _obsDim + _actDim, rows = n * perState;
-        var fresh = _noise.AsSpan(0, _frozenCount == 0 ? rows * _actDim : 0);
-        rng.FillGaussian(fresh);
-        for (int i = 0; i < n; i++)
+        int rows = n * perState;
+        if (_frozenCount == 0)
         {
-            var s = states.Slice(i * _obsDim, _obsDim);
-            for (int j = 0; j < perState; j++)
-            {
-                int row = i * perState + j;
-                s.CopyTo(_inputs.AsSpan(row * width, _obsDim));
-                var xi = _inputs.AsSpan(row * width + _obsDim, _actDim);
-                if (_frozenCount == 0) fresh.Slice(row * _actDim, _actDim).CopyTo(xi);
-                else _frozenNoise.AsSpan(rng.NextInt(_frozenCount) * _actDim, _actDim).CopyTo(xi);
-            }
+            rng.FillGaussian(_noise.AsSpan(0, rows * _actDim));
+            return;
         }
+        for (int row = 0; row < rows; row++) _frozenNoise.AsSpan(rng.NextInt(_frozenCount) * _actDim, _actDim).CopyTo(_noise.AsSpan(row * _actDim, _actDim));
     }
 }

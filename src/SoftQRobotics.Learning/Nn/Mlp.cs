@@ -28,6 +28,12 @@ public enum Initializer
 /// Workspaces for up to <see cref="MaxBatch"/> rows are allocated once: forward and backward
 /// passes allocate nothing. Not thread-safe.
 /// </summary>
+/// <remarks>
+/// A network on rows [g, x] whose leading <see cref="GroupWidth"/> columns g repeat over groups of
+/// rows (SQL's Q(s, a′_k) and f(s, ξ_k): K rows per state) can run <see cref="ForwardGrouped"/>: the
+/// first layer computes g·W_g once per group and x·W_x per row, the same function with a fraction of
+/// the products (docs/performance.md, "Grouped first layer").
+/// </remarks>
 public sealed class Mlp
 {
     private readonly int[] _sizes;
@@ -36,13 +42,18 @@ public sealed class Mlp
     private readonly float[][] _activations;   // per layer l: (maxBatch × sizes[l]); [0] is a copy of the input
     private readonly float[][] _deltas;        // per layer l ≥ 1: (maxBatch × sizes[l]), gradient w.r.t. the pre-activation
     private readonly float[] _inputGradient;   // (maxBatch × sizes[0])
-    private int _batch;
+    private readonly int _groupWidth;
+    private readonly float[] _groupInputs;     // (maxBatch × groupWidth): g of the last grouped pass
+    private readonly float[] _groupTerms;      // (maxBatch × sizes[1]): g·W_g, then Σ_group δ in the backward pass
+    private int _batch, _groupCount, _rowsPerGroup;   // _rowsPerGroup 0: the last pass was ungrouped
 
     /// <param name="sizes">layer widths, input first, e.g. [obs+act, 200, 200, 1]</param>
     /// <param name="hidden">activation after every hidden layer</param>
     /// <param name="output">activation after the last layer</param>
     /// <param name="maxBatch">largest batch a pass may use</param>
-    public Mlp(int[] sizes, Activation hidden, Activation output, int maxBatch) : this(sizes, hidden, output, maxBatch, shared: null)
+    /// <param name="groupWidth">leading input columns that <see cref="ForwardGrouped"/> shares over a group of rows; 0: none</param>
+    /// <exception cref="ArgumentException">fewer than two sizes, a size below 1, or groupWidth not below the input width.</exception>
+    public Mlp(int[] sizes, Activation hidden, Activation output, int maxBatch, int groupWidth = 0) : this(sizes, hidden, output, maxBatch, groupWidth, shared: null)
     {
     }
 
@@ -52,12 +63,16 @@ public sealed class Mlp
     /// passes at once as long as neither changes the parameters meanwhile.
     /// </summary>
     /// <param name="maxBatch">largest batch a pass of the view may use</param>
-    public static Mlp SharingParameters(Mlp source, int maxBatch) => new(source._sizes, source._hidden, source._output, maxBatch, source);
+    public static Mlp SharingParameters(Mlp source, int maxBatch) => new(source._sizes, source._hidden, source._output, maxBatch, source._groupWidth, source);
 
-    private Mlp(int[] sizes, Activation hidden, Activation output, int maxBatch, Mlp? shared)
+    private Mlp(int[] sizes, Activation hidden, Activation output, int maxBatch, int groupWidth, Mlp? shared)
     {
         if (sizes.Length < 2 || sizes.Any(s => s < 1)) throw new ArgumentException("an MLP needs at least input and output widths, all ≥ 1", nameof(sizes));
+        if (groupWidth < 0 || groupWidth >= sizes[0]) throw new ArgumentException($"group width {groupWidth} must be in [0, {sizes[0]})", nameof(groupWidth));
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        _groupWidth = groupWidth;
+        _groupInputs = new float[groupWidth > 0 ? maxBatch * groupWidth : 0];
+        _groupTerms = new float[groupWidth > 0 ? maxBatch * sizes[1] : 0];
         _sizes = (int[])sizes.Clone();
         (_hidden, _output, MaxBatch) = (hidden, output, maxBatch);
         int layers = sizes.Length - 1;
@@ -84,6 +99,8 @@ public sealed class Mlp
     public int InputSize => _sizes[0];
     /// <summary>Output width.</summary>
     public int OutputSize => _sizes[^1];
+    /// <summary>Leading input columns shared by a group of rows in <see cref="ForwardGrouped"/> (0: not available).</summary>
+    public int GroupWidth => _groupWidth;
     /// <summary>Largest batch a pass may use.</summary>
     public int MaxBatch { get; }
     /// <summary>All weights and biases, flat.</summary>
@@ -120,10 +137,67 @@ public sealed class Mlp
         ArgumentOutOfRangeException.ThrowIfGreaterThan(batch, MaxBatch);
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         if (input.Length < batch * InputSize) throw new ArgumentException($"input has {input.Length} values, expected {batch} × {InputSize}", nameof(input));
-        _batch = batch;
+        (_batch, _groupCount, _rowsPerGroup) = (batch, 0, 0);
         input[..(batch * InputSize)].CopyTo(_activations[0]);
-        int layers = _sizes.Length - 1;
-        for (int l = 0; l < layers; l++)
+
+        // y = x·W + b
+        int outWidth = _sizes[1];
+        var y = _activations[1].AsSpan(0, batch * outWidth);
+        var bias = Bias(0);
+        for (int r = 0; r < batch; r++) bias.CopyTo(y.Slice(r * outWidth, outWidth));
+        Gemm.Sgemm(false, false, batch, outWidth, InputSize, 1f, _activations[0].AsSpan(0, batch * InputSize), InputSize, Weights(0), outWidth, 1f, y, outWidth);
+        return ForwardFromFirstLayer();
+    }
+
+    /// <summary>
+    /// The forward pass on rows [g_i, x_ij], j = 0 … <paramref name="rowsPerGroup"/> − 1 per group i:
+    /// the first layer is g_i·W_g (once per group) + x_ij·W_x + b, W_g and W_x the first
+    /// <see cref="GroupWidth"/> and the remaining rows of W. Same output as <see cref="Forward"/> on the
+    /// joined rows, up to float rounding; <see cref="Backward"/> then returns ∂/∂x only.
+    /// </summary>
+    /// <param name="groups">(groupCount × GroupWidth)</param>
+    /// <param name="rows">(groupCount·rowsPerGroup × InputSize − GroupWidth), group by group</param>
+    /// <returns>(groupCount·rowsPerGroup × OutputSize), valid until the next pass</returns>
+    /// <exception cref="InvalidOperationException">the network has no group width.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">no rows, or more than <see cref="MaxBatch"/>.</exception>
+    /// <exception cref="ArgumentException">an input shorter than its shape.</exception>
+    public ReadOnlySpan<float> ForwardGrouped(ReadOnlySpan<float> groups, ReadOnlySpan<float> rows, int groupCount, int rowsPerGroup)
+    {
+        if (_groupWidth == 0) throw new InvalidOperationException("this network was built without a group width");
+        int batch = groupCount * rowsPerGroup, gw = _groupWidth, xw = InputSize - _groupWidth, outWidth = _sizes[1];
+        ArgumentOutOfRangeException.ThrowIfLessThan(groupCount, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowsPerGroup, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(batch, MaxBatch);
+        if (groups.Length < groupCount * gw) throw new ArgumentException($"groups have {groups.Length} values, expected {groupCount} × {gw}", nameof(groups));
+        if (rows.Length < batch * xw) throw new ArgumentException($"rows have {rows.Length} values, expected {batch} × {xw}", nameof(rows));
+        (_batch, _groupCount, _rowsPerGroup) = (batch, groupCount, rowsPerGroup);
+        var g = _groupInputs.AsSpan(0, groupCount * gw);
+        var x = _activations[0].AsSpan(0, batch * xw);
+        groups[..g.Length].CopyTo(g);
+        rows[..x.Length].CopyTo(x);
+
+        // y_ij = (g_i·W_g + b) + x_ij·W_x
+        var weights = Weights(0);
+        var groupTerm = _groupTerms.AsSpan(0, groupCount * outWidth);
+        Gemm.Sgemm(false, false, groupCount, outWidth, gw, 1f, g, gw, weights, outWidth, 0f, groupTerm, outWidth);
+        var y = _activations[1].AsSpan(0, batch * outWidth);
+        var bias = Bias(0);
+        for (int i = 0; i < groupCount; i++)
+        {
+            var term = groupTerm.Slice(i * outWidth, outWidth);
+            TensorPrimitives.Add(term, bias, term);
+            for (int j = 0; j < rowsPerGroup; j++) term.CopyTo(y.Slice((i * rowsPerGroup + j) * outWidth, outWidth));
+        }
+        Gemm.Sgemm(false, false, batch, outWidth, xw, 1f, x, xw, weights[(gw * outWidth)..], outWidth, 1f, y, outWidth);
+        return ForwardFromFirstLayer();
+    }
+
+    /// <summary>The first layer's activation and every later layer, on the pre-activation the caller left in layer 1.</summary>
+    private ReadOnlySpan<float> ForwardFromFirstLayer()
+    {
+        int batch = _batch, layers = _sizes.Length - 1;
+        Activate(layers == 1 ? _output : _hidden, _activations[1].AsSpan(0, batch * _sizes[1]));
+        for (int l = 1; l < layers; l++)
         {
             int inWidth = _sizes[l], outWidth = _sizes[l + 1];
             var x = _activations[l].AsSpan(0, batch * inWidth);
@@ -139,13 +213,18 @@ public sealed class Mlp
     }
 
     /// <summary>
-    /// Backward pass for the batch of the last <see cref="Forward"/>: given ∂L/∂output, adds ∂L/∂θ to
+    /// Backward pass for the batch of the last forward pass: given ∂L/∂output, adds ∂L/∂θ to
     /// <see cref="Gradients"/> (when <paramref name="accumulateParameterGradients"/>) and returns ∂L/∂input.
+    /// After <see cref="ForwardGrouped"/> the input gradient is ∂L/∂x of each row's own columns (the
+    /// group's g is shared and gets none).
     /// </summary>
     /// <param name="outputGradient">(batch × out)</param>
     /// <param name="accumulateParameterGradients">false skips the weight gradients (half the cost) when only ∂L/∂input is needed</param>
-    /// <returns>∂L/∂input, (batch × in), valid until the next pass</returns>
-    public ReadOnlySpan<float> Backward(ReadOnlySpan<float> outputGradient, bool accumulateParameterGradients = true)
+    /// <param name="inputGradient">false skips ∂L/∂input (the first layer's product) when only ∂L/∂θ is needed; returns an empty span</param>
+    /// <returns>∂L/∂input, (batch × in) or after a grouped pass (batch × in − GroupWidth), valid until the next pass</returns>
+    /// <exception cref="InvalidOperationException">no forward pass yet.</exception>
+    /// <exception cref="ArgumentException">the output gradient is shorter than (batch × out).</exception>
+    public ReadOnlySpan<float> Backward(ReadOnlySpan<float> outputGradient, bool accumulateParameterGradients = true, bool inputGradient = true)
     {
         int batch = _batch;
         if (batch == 0) throw new InvalidOperationException("Backward needs a Forward pass first");
@@ -155,26 +234,54 @@ public sealed class Mlp
         outputGradient[..delta.Length].CopyTo(delta);
         for (int l = layers - 1; l >= 0; l--)
         {
-            int inWidth = _sizes[l], outWidth = _sizes[l + 1];
+            int outWidth = _sizes[l + 1];
+            bool grouped = l == 0 && _rowsPerGroup > 0;
+            int inWidth = grouped ? InputSize - _groupWidth : _sizes[l];   // the first layer's per-row columns
 
             // through the activation: δ ← δ ⊙ f′, written from the stored output
             delta = _deltas[l + 1].AsSpan(0, batch * outWidth);
             ActivationBackward(l == layers - 1 ? _output : _hidden, _activations[l + 1].AsSpan(0, batch * outWidth), delta);
 
-            // parameter gradients: ∂W += xᵀ·δ, ∂b += Σ_rows δ
+            // parameter gradients: ∂W += xᵀ·δ, ∂b += Σ_rows δ (grouped: ∂W_g += gᵀ·(Σ_group δ), ∂W_x += xᵀ·δ)
             var x = _activations[l].AsSpan(0, batch * inWidth);
+            var weights = grouped ? Weights(0)[(_groupWidth * outWidth)..] : Weights(l);
             if (accumulateParameterGradients)
             {
-                Gemm.Sgemm(true, false, inWidth, outWidth, batch, 1f, x, inWidth, delta, outWidth, 1f, WeightGradients(l), outWidth);
+                var weightGradients = WeightGradients(l);
                 var biasGradient = BiasGradients(l);
-                for (int r = 0; r < batch; r++) TensorPrimitives.Add(biasGradient, delta.Slice(r * outWidth, outWidth), biasGradient);
+                if (grouped)
+                {
+                    var groupDelta = _groupTerms.AsSpan(0, _groupCount * outWidth);
+                    SumOverGroups(delta, groupDelta, outWidth);
+                    Gemm.Sgemm(true, false, _groupWidth, outWidth, _groupCount, 1f, _groupInputs.AsSpan(0, _groupCount * _groupWidth), _groupWidth,
+                        groupDelta, outWidth, 1f, weightGradients, outWidth);
+                    Gemm.Sgemm(true, false, inWidth, outWidth, batch, 1f, x, inWidth, delta, outWidth, 1f, weightGradients[(_groupWidth * outWidth)..], outWidth);
+                    for (int i = 0; i < _groupCount; i++) TensorPrimitives.Add(biasGradient, groupDelta.Slice(i * outWidth, outWidth), biasGradient);
+                }
+                else
+                {
+                    Gemm.Sgemm(true, false, inWidth, outWidth, batch, 1f, x, inWidth, delta, outWidth, 1f, weightGradients, outWidth);
+                    for (int r = 0; r < batch; r++) TensorPrimitives.Add(biasGradient, delta.Slice(r * outWidth, outWidth), biasGradient);
+                }
             }
 
-            // input gradient: δ_prev = δ·Wᵀ
+            // input gradient: δ_prev = δ·Wᵀ (the first layer's only when asked for)
+            if (l == 0 && !inputGradient) return [];
             var previous = l > 0 ? _deltas[l].AsSpan(0, batch * inWidth) : _inputGradient.AsSpan(0, batch * inWidth);
-            Gemm.Sgemm(false, true, batch, inWidth, outWidth, 1f, delta, outWidth, Weights(l), outWidth, 0f, previous, inWidth);
+            Gemm.Sgemm(false, true, batch, inWidth, outWidth, 1f, delta, outWidth, weights, outWidth, 0f, previous, inWidth);
         }
-        return _inputGradient.AsSpan(0, batch * InputSize);
+        return _inputGradient.AsSpan(0, batch * (_rowsPerGroup > 0 ? InputSize - _groupWidth : InputSize));
+    }
+
+    /// <summary>Σ over each group's rows of <paramref name="delta"/> (batch × width) into <paramref name="sums"/> (groups × width).</summary>
+    private void SumOverGroups(ReadOnlySpan<float> delta, Span<float> sums, int width)
+    {
+        for (int i = 0; i < _groupCount; i++)
+        {
+            var sum = sums.Slice(i * width, width);
+            delta.Slice(i * _rowsPerGroup * width, width).CopyTo(sum);
+            for (int j = 1; j < _rowsPerGroup; j++) TensorPrimitives.Add(sum, delta.Slice((i * _rowsPerGroup + j) * width, width), sum);
+        }
     }
 
     /// <summary>Sets <see cref="Gradients"/> to zero.</summary>

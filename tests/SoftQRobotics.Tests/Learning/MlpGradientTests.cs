@@ -74,6 +74,67 @@ public class MlpGradientTests
         Assert.Equal(11.25f, net.Forward([1f, 2f], 1)[0], 5);
     }
 
+    /// <summary>
+    /// The grouped first layer (<see cref="Mlp.ForwardGrouped"/>): 2 groups of 3 rows [g_i, x_ij], the
+    /// reference run on the joined rows. Output, every parameter gradient and the rows' own input
+    /// gradient against the double-precision reference and its finite differences.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void GroupedPasses_MatchTheReferenceOnTheJoinedRows(int[] sizes, Activation hidden, Activation output)
+    {
+        const int groups = 2, perGroup = 3, batch = groups * perGroup;
+        int groupWidth = sizes[0] - 1 - sizes[0] / 3, rowWidth = sizes[0] - groupWidth;
+        var rng = new Rng(23);
+        var net = new Mlp(sizes, hidden, output, batch, groupWidth);
+        rng.FillUniform(net.Parameters, -0.8f, 0.8f);
+        var g = new float[groups * groupWidth];
+        var x = new float[batch * rowWidth];
+        var weights = new float[batch * sizes[^1]];
+        rng.FillUniform(g, -1.5f, 1.5f);
+        rng.FillUniform(x, -1.5f, 1.5f);
+        rng.FillUniform(weights, -1f, 1f);
+        var joined = new double[batch * sizes[0]];
+        for (int r = 0; r < batch; r++)
+        {
+            for (int c = 0; c < groupWidth; c++) joined[r * sizes[0] + c] = g[r / perGroup * groupWidth + c];
+            for (int c = 0; c < rowWidth; c++) joined[r * sizes[0] + groupWidth + c] = x[r * rowWidth + c];
+        }
+        var theta = ToDouble(net.Parameters);
+        double L() => Loss(sizes, hidden, output, theta, joined, weights, batch);
+
+        var ours = net.ForwardGrouped(g, x, groups, perGroup).ToArray();
+        var reference = ReferenceForward(sizes, hidden, output, theta, joined, batch);
+        for (int i = 0; i < ours.Length; i++) Assert.Equal(reference[i], ours[i], 4);
+
+        net.ZeroGradients();
+        var rowGradient = net.Backward(weights).ToArray();
+        Assert.Equal(batch * rowWidth, rowGradient.Length);
+        for (int p = 0; p < theta.Length; p++) AssertClose(CentralDifference(theta, p, L), net.Gradients[p], $"parameter {p}");
+        for (int r = 0; r < batch; r++)
+        {
+            for (int c = 0; c < rowWidth; c++) AssertClose(CentralDifference(joined, r * sizes[0] + groupWidth + c, L), rowGradient[r * rowWidth + c], $"row {r} input {c}");
+        }
+
+        // without the input gradient: nothing returned, the same parameter gradients
+        var withInput = net.Gradients.ToArray();
+        net.ForwardGrouped(g, x, groups, perGroup);
+        net.ZeroGradients();
+        Assert.True(net.Backward(weights, inputGradient: false).IsEmpty);
+        Assert.Equal(withInput, net.Gradients);
+    }
+
+    [Fact]
+    public void GroupedForward_RejectsWhatItCannotCompute()
+    {
+        var plain = new Mlp([4, 3], Activation.Relu, Activation.Identity, 6);
+        Assert.Throws<InvalidOperationException>(() => plain.ForwardGrouped(new float[2 * 3], new float[6], 2, 3));
+        var grouped = new Mlp([4, 3], Activation.Relu, Activation.Identity, 6, groupWidth: 3);
+        Assert.Throws<ArgumentOutOfRangeException>(() => grouped.ForwardGrouped(new float[3 * 3], new float[9], 3, 3));   // 9 rows > 6
+        Assert.Throws<ArgumentException>(() => grouped.ForwardGrouped(new float[2 * 3], new float[5], 2, 3));              // 6 rows need 6 values
+        Assert.Throws<ArgumentException>(() => new Mlp([4, 3], Activation.Relu, Activation.Identity, 6, groupWidth: 4));
+    }
+
     private const double Eps = 1e-6;
 
     private static (Mlp, float[], float[], int) Setup(int[] sizes, Activation hidden, Activation output)

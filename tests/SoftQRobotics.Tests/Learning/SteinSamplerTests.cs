@@ -37,12 +37,12 @@ public class SteinSamplerTests
         Assert.InRange(actions.Count(a => Math.Abs(a + 0.5) < 0.3) / 4000.0, 0.21, 0.39);  // the left mode is covered
     }
 
-    /// <summary>∂Q/∂a = α d/da log p(a) on rows [s, a] (one state column, one action column).</summary>
+    /// <summary>∂Q/∂a = α d/da log p(a), whatever the state (one action column).</summary>
     private sealed class MixtureEnergy(float alpha) : IActionGradient
     {
-        public void ActionGradient(ReadOnlySpan<float> stateActions, int rows, Span<float> dQda)
+        public void ActionGradient(ReadOnlySpan<float> states, ReadOnlySpan<float> actions, int stateCount, int perState, Span<float> dQda)
         {
-            for (int r = 0; r < rows; r++) dQda[r] = (float)(alpha * DLogP(stateActions[r * 2 + 1]));
+            for (int r = 0; r < stateCount * perState; r++) dQda[r] = (float)(alpha * DLogP(actions[r]));
         }
     }
 
