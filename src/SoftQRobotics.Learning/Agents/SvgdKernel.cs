@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using SoftQRobotics.Learning.Blas;
 
@@ -23,7 +24,8 @@ public sealed class SvgdKernel
 {
     private readonly int _dim;
     private readonly float[] _squaredDistances;   // (K × K)
-    private readonly float[] _pairDistances;      // (K(K−1)/2)
+    private readonly float[] _pairDistances;      // (K(K−1)/2): squared, of the unique pairs
+    private readonly float[] _columns;            // (d × K): the particles transposed
     private readonly float[] _kernel;             // (K × K)
     private readonly float[] _scoresAndParticles; // (K × 2d): [g_j, u_j]
     private readonly float[] _weighted;           // (K × 2d): κ·[G | U]
@@ -34,6 +36,7 @@ public sealed class SvgdKernel
         Convention = convention;
         _squaredDistances = new float[maxParticles * maxParticles];
         _pairDistances = new float[Math.Max(1, maxParticles * (maxParticles - 1) / 2)];
+        _columns = new float[dim * maxParticles];
         _kernel = new float[maxParticles * maxParticles];
         _scoresAndParticles = new float[maxParticles * 2 * dim];
         _weighted = new float[maxParticles * 2 * dim];
@@ -55,22 +58,43 @@ public sealed class SvgdKernel
     {
         int d = _dim, k = count;
 
-        // pairwise squared distances and the median of the distances over unique pairs
+        // pairwise squared distances ‖u_a − u_b‖² (vectorised over b on the particles' columns), and the
+        // unique pairs' ones for the median
+        for (int b = 0; b < k; b++)
+        {
+            for (int c = 0; c < d; c++) _columns[c * k + b] = particles[b * d + c];
+        }
+        int width = Vector<float>.Count;
+        for (int a = 0; a < k; a++)
+        {
+            var row = _squaredDistances.AsSpan(a * k, k);
+            int b = 0;
+            for (; b <= k - width; b += width)
+            {
+                var sum = Vector<float>.Zero;
+                for (int c = 0; c < d; c++)
+                {
+                    var diff = new Vector<float>(_columns, c * k + b) - new Vector<float>(particles[a * d + c]);
+                    sum += diff * diff;
+                }
+                sum.CopyTo(row[b..]);
+            }
+            for (; b < k; b++)
+            {
+                float sum = 0;
+                for (int c = 0; c < d; c++)
+                {
+                    float diff = _columns[c * k + b] - particles[a * d + c];
+                    sum += diff * diff;
+                }
+                row[b] = sum;
+            }
+        }
         int pairs = 0;
         for (int a = 0; a < k; a++)
         {
-            _squaredDistances[a * k + a] = 0;
-            for (int b = a + 1; b < k; b++)
-            {
-                float s = 0;
-                for (int c = 0; c < d; c++)
-                {
-                    float diff = particles[a * d + c] - particles[b * d + c];
-                    s += diff * diff;
-                }
-                _squaredDistances[a * k + b] = _squaredDistances[b * k + a] = s;
-                _pairDistances[pairs++] = MathF.Sqrt(s);
-            }
+            _squaredDistances.AsSpan(a * k + a + 1, k - a - 1).CopyTo(_pairDistances.AsSpan(pairs));
+            pairs += k - a - 1;
         }
         double h = Bandwidth(pairs, k);
         LastBandwidth = h;
@@ -106,9 +130,10 @@ public sealed class SvgdKernel
     private double Bandwidth(int pairs, int k)
     {
         if (k == 1) return 0.1;
-        var distances = _pairDistances.AsSpan(0, pairs);
-        float upper = Select(distances, pairs / 2);
-        double median = pairs % 2 == 1 ? upper : 0.5 * (upper + TensorPrimitives.Max(distances[..(pairs / 2)]));
+        // order statistics of the squared distances, then √: the same as those of the distances (√ is monotone)
+        var squared = _pairDistances.AsSpan(0, pairs);
+        float upper = MathF.Sqrt(Select(squared, pairs / 2));
+        double median = pairs % 2 == 1 ? upper : 0.5 * (upper + MathF.Sqrt(TensorPrimitives.Max(squared[..(pairs / 2)])));
         double h = Convention == KernelBandwidth.AuthorsCode ? 0.5 * median / Math.Log(k + 1) : median / (2 * Math.Log(k + 1));
         return Math.Max(h, 1e-3);
     }
