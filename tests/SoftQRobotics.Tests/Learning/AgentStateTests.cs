@@ -97,9 +97,9 @@ public class AgentStateTests
         for (int i = 0; i < 5; i++) sql.Update(batch);   // starts the worker thread
         long caller = GC.GetAllocatedBytesForCurrentThread(), worker = sql.WorkerAllocatedBytes;
         for (int i = 0; i < 20; i++) sql.Update(batch);
-        // the update allocates nothing on either thread; the runtime's own spin-wait may, once per thread,
-        // when a hand-off wait first falls back to Thread.Sleep (24 B measured): a per-step allocation
-        // would be at least 20 × 24 B
+        // the update allocates nothing on either thread; the runtime may, once per hand-off signal, when a
+        // wait first blocks (ManualResetEventSlim makes its kernel event then; 24 B measured): a per-step
+        // allocation would be at least 20 × 24 B
         long allocated = GC.GetAllocatedBytesForCurrentThread() - caller + sql.WorkerAllocatedBytes - worker;
         Assert.True(allocated < 100, $"20 two-thread updates allocated {allocated} B");
     }

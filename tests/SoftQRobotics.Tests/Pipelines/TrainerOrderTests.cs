@@ -38,6 +38,29 @@ public class TrainerOrderTests
         foreach (var (name, values) in one.Trainer) Assert.Equal(values, two.Trainer[name]);   // the pool, its position, the trainer's generator
     }
 
+    /// <summary>
+    /// The training loop (act, the update with the env step beside it on the second thread, the next
+    /// minibatch) allocates nothing per step: an epoch of 300 steps allocates no more than one of 100
+    /// (the same evaluation and epoch bookkeeping), on the caller's thread and on the learner's worker.
+    /// </summary>
+    [Fact]
+    public void TrainingSteps_AllocateNothing_PerStep()
+    {
+        long EpochAllocation(int length)
+        {
+            var definition = TaskRegistry.Get("multigoal");
+            var agent = Sql(definition, threads: 2);
+            using var trainer = new OffPolicyTrainer(definition, agent, Settings with { EpochLength = length, EvaluationEpisodes = 1 }, seed: 5);
+            trainer.RunEpoch();   // JIT, the pool's first rows, the worker thread's start
+            trainer.RunEpoch();
+            long caller = GC.GetAllocatedBytesForCurrentThread(), worker = agent.WorkerAllocatedBytes;
+            trainer.RunEpoch();
+            return GC.GetAllocatedBytesForCurrentThread() - caller + agent.WorkerAllocatedBytes - worker;
+        }
+        var (shorter, longer) = (EpochAllocation(100), EpochAllocation(300));
+        Assert.True(longer - shorter < 100, $"an epoch of 300 steps allocated {longer} B, one of 100 {shorter} B: {(longer - shorter) / 200.0:F1} B per step");
+    }
+
     /// <summary>As the authors count: the first update at the step whose transition fills the pool to MinPoolSize, one (or UpdatesPerStep) per step after.</summary>
     [Theory]
     [InlineData(1)]
