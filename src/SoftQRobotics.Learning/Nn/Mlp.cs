@@ -140,12 +140,7 @@ public sealed class Mlp
         (_batch, _groupCount, _rowsPerGroup) = (batch, 0, 0);
         input[..(batch * InputSize)].CopyTo(_activations[0]);
 
-        // y = x·W + b
-        int outWidth = _sizes[1];
-        var y = _activations[1].AsSpan(0, batch * outWidth);
-        var bias = Bias(0);
-        for (int r = 0; r < batch; r++) bias.CopyTo(y.Slice(r * outWidth, outWidth));
-        Gemm.Sgemm(false, false, batch, outWidth, InputSize, 1f, _activations[0].AsSpan(0, batch * InputSize), InputSize, Weights(0), outWidth, 1f, y, outWidth);
+        Affine(0);
         return ForwardFromFirstLayer();
     }
 
@@ -199,17 +194,20 @@ public sealed class Mlp
         Activate(layers == 1 ? _output : _hidden, _activations[1].AsSpan(0, batch * _sizes[1]));
         for (int l = 1; l < layers; l++)
         {
-            int inWidth = _sizes[l], outWidth = _sizes[l + 1];
-            var x = _activations[l].AsSpan(0, batch * inWidth);
-            var y = _activations[l + 1].AsSpan(0, batch * outWidth);
-
-            // y = x·W + b, then the activation in place
-            var bias = Bias(l);
-            for (int r = 0; r < batch; r++) bias.CopyTo(y.Slice(r * outWidth, outWidth));
-            Gemm.Sgemm(false, false, batch, outWidth, inWidth, 1f, x, inWidth, Weights(l), outWidth, 1f, y, outWidth);
-            Activate(l == layers - 1 ? _output : _hidden, y);
+            Affine(l);
+            Activate(l == layers - 1 ? _output : _hidden, _activations[l + 1].AsSpan(0, batch * _sizes[l + 1]));
         }
         return _activations[layers].AsSpan(0, batch * OutputSize);
+    }
+
+    /// <summary>Layer <paramref name="l"/>'s pre-activation y = x·W + b for the batch, x its stored input, y layer l + 1's buffer.</summary>
+    private void Affine(int l)
+    {
+        int batch = _batch, inWidth = _sizes[l], outWidth = _sizes[l + 1];
+        var y = _activations[l + 1].AsSpan(0, batch * outWidth);
+        var bias = Bias(l);
+        for (int r = 0; r < batch; r++) bias.CopyTo(y.Slice(r * outWidth, outWidth));
+        Gemm.Sgemm(false, false, batch, outWidth, inWidth, 1f, _activations[l].AsSpan(0, batch * inWidth), inWidth, Weights(l), outWidth, 1f, y, outWidth);
     }
 
     /// <summary>
