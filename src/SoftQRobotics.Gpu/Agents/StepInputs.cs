@@ -1,0 +1,69 @@
+using SoftQRobotics.Gpu.Device;
+using SoftQRobotics.Learning.Replay;
+
+namespace SoftQRobotics.Gpu.Agents;
+
+/// <summary>
+/// What one gradient step reads from the host, for every seed, in one array uploaded at once:
+/// per seed s, o, a, r, s′, terminal (the minibatch, N rows) and then the step's random draws
+/// (SQL: a′ for V_soft, then ξ), made on the host by that seed's own generator in the CPU engine's order.
+/// </summary>
+internal sealed class StepInputs : IDisposable
+{
+    private readonly int _obs, _act, _n;
+
+    public StepInputs(GpuDevice device, int seeds, int observationSize, int actionSize, int batchSize, int drawCount)
+    {
+        (_obs, _act, _n, Seeds) = (observationSize, actionSize, batchSize, seeds);
+        ActionsOffset = batchSize * observationSize;
+        RewardsOffset = ActionsOffset + batchSize * actionSize;
+        NextObservationsOffset = RewardsOffset + batchSize;
+        TerminalsOffset = NextObservationsOffset + batchSize * observationSize;
+        DrawsOffset = TerminalsOffset + batchSize;
+        Stride = DrawsOffset + drawCount;
+        Host = new float[(long)seeds * Stride];
+        Device = device.Allocate((long)seeds * Stride, "step inputs");
+    }
+
+    public int Seeds { get; }
+    /// <summary>Floats per seed.</summary>
+    public int Stride { get; }
+    public int ActionsOffset { get; }
+    public int RewardsOffset { get; }
+    public int NextObservationsOffset { get; }
+    public int TerminalsOffset { get; }
+    public int DrawsOffset { get; }
+
+    /// <summary>The host copy, (S × <see cref="Stride"/>).</summary>
+    public float[] Host { get; }
+
+    /// <summary>The device copy.</summary>
+    public DeviceArray Device { get; }
+
+    /// <summary>Every seed's tensor at <paramref name="offset"/> in its row, as the device sees it.</summary>
+    public SeedTensor At(int offset) => new(Device, offset, Stride);
+
+    /// <summary>Seed <paramref name="seed"/>'s draws on the host, (drawCount).</summary>
+    public Span<float> Draws(int seed) => Host.AsSpan(seed * Stride + DrawsOffset, Stride - DrawsOffset);
+
+    /// <summary>Copies seed <paramref name="seed"/>'s minibatch into the host copy.</summary>
+    /// <exception cref="ArgumentException">the batch has another size or shape.</exception>
+    public void Write(int seed, TransitionBatch batch)
+    {
+        if (batch.Size != _n || batch.Observations.Length != _n * _obs || batch.Actions.Length != _n * _act)
+        {
+            throw new ArgumentException($"seed {seed}'s minibatch is not {_n} × (obs {_obs}, act {_act})", nameof(batch));
+        }
+        var row = Host.AsSpan(seed * Stride, Stride);
+        batch.Observations.CopyTo(row);
+        batch.Actions.CopyTo(row[ActionsOffset..]);
+        batch.Rewards.CopyTo(row[RewardsOffset..]);
+        batch.NextObservations.CopyTo(row[NextObservationsOffset..]);
+        batch.Terminals.CopyTo(row[TerminalsOffset..]);
+    }
+
+    /// <summary>Sends the host copy to the device (after the device's earlier work).</summary>
+    public void Upload() => Device.Upload(Host);
+
+    public void Dispose() => Device.Dispose();
+}
