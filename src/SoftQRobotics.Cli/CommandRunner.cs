@@ -22,7 +22,8 @@ internal static class CommandRunner
             return body();
         }
         catch (Exception e) when (e is MujocoException or IOException or ArgumentException or InvalidDataException
-                                      or KeyNotFoundException or UnauthorizedAccessException or InvalidOperationException or DllNotFoundException)
+                                      or KeyNotFoundException or UnauthorizedAccessException or InvalidOperationException or DllNotFoundException
+                                      or Gpu.Device.GpuUnavailableException or Gpu.Device.GpuOutOfMemoryException or NotSupportedException)
         {
             Console.Error.WriteLine($"softq: error: {OneLine(e.Message)}");
             return Failure;

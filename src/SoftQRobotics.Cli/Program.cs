@@ -15,6 +15,7 @@ root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(SimulateCommand.Create());
 root.Subcommands.Add(TasksCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(SelfTestCommand.Create());
 
 var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
 if (parse.Errors.Count > 0) return CommandRunner.UsageError(parse);

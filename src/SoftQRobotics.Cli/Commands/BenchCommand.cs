@@ -1,6 +1,8 @@
 using System.CommandLine;
 using SoftQRobotics.Envs;
 using SoftQRobotics.Envs.Benchmarking;
+using SoftQRobotics.Gpu.Benchmarking;
+using SoftQRobotics.Gpu.Device;
 using SoftQRobotics.Learning.Benchmarking;
 using SoftQRobotics.Learning.Blas;
 
@@ -25,9 +27,13 @@ internal static class BenchCommand
         {
             Description = "GEMM backend(s) to measure: openblas, onednn, blis, a comma-separated list, or all (default: the one in use, SOFTQ_GEMM)",
         };
-        var command = new Command("learner", "SQL and DDPG gradient steps per second for the paper's network configurations, against the GEMM backend's sgemm and the core's FMA peak.") { steps, json, backends };
+        var device = new Option<string>("--device") { Description = "cpu (the CPU engine) or cuda (the GPU engine: every seed count of --seeds, 10× the steps)", DefaultValueFactory = _ => "cpu" };
+        var seeds = new Option<string>("--seeds") { Description = "with --device cuda: seed counts to measure, comma-separated (e.g. 1,10)", DefaultValueFactory = _ => "1,10" };
+        var command = new Command("learner", "SQL and DDPG gradient steps per second for the paper's network configurations, against the GEMM backend's sgemm and the core's FMA peak.") { steps, json, backends, device, seeds };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
+            var kind = DeviceOption.Parse(parse.GetValue(device));
+            if (kind is { } gpuKind) return MeasureDevice(gpuKind, DeviceOption.SeedCounts(parse.GetValue(seeds)), 10 * parse.GetValue(steps), parse.GetValue(json));
             var chosen = parse.GetValue(backends) switch
             {
                 null or "" => [Gemm.Active],
@@ -62,6 +68,43 @@ internal static class BenchCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The GPU engine's rows: each canonical configuration at each seed count.</summary>
+    private static int MeasureDevice(DeviceKind kind, int[] seedCounts, int steps, bool asJson)
+    {
+        using var gpu = GpuDevice.Open(kind);
+        if (!asJson) Console.WriteLine($"device: {gpu.Description}");
+        MeasureAll(LearnerConfig.Canonical, config => GpuLearnerThroughput.Measure(gpu, config, seedCounts, steps), asJson,
+            r => $"{r.Config,-10} S={r.Seeds,-3} SQL {r.SqlSeedStepsPerSecond,9:F0} seed-steps/s ({r.SqlStepsPerSecond,7:F0} steps/s, {r.SqlLaunchesPerStep:F0} launches)  " +
+                 $"DDPG {r.DdpgSeedStepsPerSecond,9:F0} seed-steps/s ({r.DdpgLaunchesPerStep:F0} launches)  {r.TflopsAchieved,6:F2} TFLOP/s of cuBLAS {r.GemmTflops,6:F2}  alloc {r.BytesAllocatedPerStep:F0} B/step",
+            r => new
+            {
+                config = r.Config,
+                device = "cuda",
+                seeds = r.Seeds,
+                sql_seed_steps_per_second = r.SqlSeedStepsPerSecond,
+                ddpg_seed_steps_per_second = r.DdpgSeedStepsPerSecond,
+                kernel_launches_per_step = r.SqlLaunchesPerStep,
+                ddpg_kernel_launches_per_step = r.DdpgLaunchesPerStep,
+                gemm_tflops = r.GemmTflops,
+                sql_steps_per_second = r.SqlStepsPerSecond,
+                ddpg_steps_per_second = r.DdpgStepsPerSecond,
+                gflops_achieved = r.TflopsAchieved * 1000,
+                sgemm_gflops = r.GemmTflops * 1000,
+                flop_rate_fraction = r.TflopsAchieved / r.GemmTflops,
+                bytes_allocated_per_step = r.BytesAllocatedPerStep,
+                sql_flops_per_step = r.SqlFlopsPerStep,
+                openblas_core = (string?)null,
+                peak_gflops = (double?)null,
+                peak_fraction = (double?)null,
+                peak_vector_bits = (int?)null,
+                sql_steps_per_second_2t = (double?)null,
+                bytes_allocated_per_step_2t = (double?)null,
+                backend = kind == DeviceKind.Cuda ? "cublas" : "cpu-accelerator",
+                backend_description = r.Device,
+            });
+        return 0;
     }
 
     private static Command Envs()

@@ -32,9 +32,12 @@ public sealed class SeedBatchedSoftQLearning : IDisposable
     private readonly StepInputs _inputs;
     private readonly DeviceArray _y, _tdGradient, _qValues;             // (S × N): y, ∂J_Q/∂Q, Q(s, a)
     private readonly DeviceArray _actions, _steinGradient;              // (S × N·K × d): a = tanh u, −φ/N
-    private readonly DeviceArray _distances, _pairs, _c0, _squaredNorms;
+    private readonly DeviceArray _distances, _squaredNorms;             // (S × N·K × K), (S × N·K)
     private readonly MemoryBuffer1D<double, Stride1D.Dense> _stats;     // (S × 4)
     private readonly double[] _statsHost;
+    private readonly SeedWorkers _workers;
+    private readonly Action<int> _prepareSeed;   // cached: no allocation per step
+    private IReadOnlyList<TransitionBatch>? _batches;
 
     /// <summary>S fresh learners, seed s initialised exactly as <c>new SoftQLearning(obs, act, settings, seeds[s])</c>.</summary>
     /// <exception cref="ArgumentException">no seeds.</exception>
@@ -66,11 +69,11 @@ public sealed class SeedBatchedSoftQLearning : IDisposable
         _actions = device.Allocate((long)s * nk * actionSize, "particle actions");
         _steinGradient = device.Allocate((long)s * nk * actionSize, "Stein directions");
         _distances = device.Allocate((long)s * nk * _k, "pairwise distances");
-        _pairs = device.Allocate((long)s * _n * Math.Max(1, _k * (_k - 1) / 2), "pair distances");
-        _c0 = device.Allocate((long)s * _n, "bandwidths");
         _squaredNorms = device.Allocate((long)s * nk, "direction norms");
         _stats = device.AllocateDoubles(4L * s);
         _statsHost = new double[4 * s];
+        _workers = new SeedWorkers(Math.Min(s, Math.Max(1, Environment.ProcessorCount / 2)));
+        _prepareSeed = PrepareSeed;
 
         // every seed starts where the CPU engine's learner with that seed starts (same initialisation code)
         for (int i = 0; i < s; i++)
@@ -104,15 +107,11 @@ public sealed class SeedBatchedSoftQLearning : IDisposable
         if (batches.Count != Seeds) throw new ArgumentException($"one minibatch per seed: {Seeds}, got {batches.Count}", nameof(batches));
         int n = _n, d = _act, k = _k, kv = _kv, s = Seeds, nk = n * k;
 
-        // the host's part: minibatches and every draw of the step (a′, then ξ), seed by seed, while the
-        // device may still run the previous step; then one upload
-        for (int i = 0; i < s; i++)
-        {
-            _inputs.Write(i, batches[i]);
-            var draws = _inputs.Draws(i);
-            _rngs[i].FillUniform(draws[..(n * kv * d)], -1f, 1f);
-            _rngs[i].FillGaussian(draws.Slice(n * kv * d, nk * d));
-        }
+        // the host's part: minibatches and every draw of the step (a′, then ξ), each seed from its own
+        // generator (on the host's worker threads), while the device may still run the previous step; one upload
+        _batches = batches;
+        _workers.Run(s, _prepareSeed);
+        _batches = null;
         _inputs.Upload();
         var states = _inputs.At(0);
         var actions = _inputs.At(_inputs.ActionsOffset);
@@ -143,11 +142,9 @@ public sealed class SeedBatchedSoftQLearning : IDisposable
         var shape = new SteinShape
         {
             States = n, Particles = k, Dim = d, BatchSize = n, AuthorsCodeBandwidth = _settings.KernelBandwidth == KernelBandwidth.AuthorsCode ? 1 : 0,
-            Alpha = (float)Alpha, ParticleStride = nk * d, DistanceStride = nk * k, PairStride = n * Math.Max(1, k * (k - 1) / 2), StateStride = n,
+            Alpha = (float)Alpha, ParticleStride = nk * d, DistanceStride = nk * k,
         };
-        _device.PairwiseDistances(s, particles.View, _distances.View, shape);
-        _device.Bandwidth(s, _distances.View, _pairs.View, _c0.View, shape);
-        _device.SteinDirection(s, particles.View, _actions.View, dQda.View, _distances.View, _c0.View, _steinGradient.View, _squaredNorms.View, shape);
+        _device.SteinDirection(s, particles.View, _actions.View, dQda.View, _distances.View, _steinGradient.View, _squaredNorms.View, shape);
         _f.Backward(new SeedTensor(_steinGradient, 0, (long)nk * d), parameterGradients: true, inputGradient: false);
         _device.StepStatistics(s, qValues, y, n, new SeedTensor(_squaredNorms, 0, nk), nk, true, _stats.View);
 
@@ -157,6 +154,16 @@ public sealed class SeedBatchedSoftQLearning : IDisposable
         _device.Adam(_f.Parameters, _f.Gradients, _fM, _fV, 0.9f, 0.999f, 1e-8f, StepSize(_settings.PolicyLearningRate));
         Updates++;
         if (Updates % _settings.TargetUpdateInterval == 0) CopyTargets();
+    }
+
+    /// <summary>Seed <paramref name="seed"/>'s minibatch and draws (a′ ~ U[−1, 1]^d for V_soft, then ξ ~ N(0, I)) into the step's inputs, in the CPU engine's order.</summary>
+    private void PrepareSeed(int seed)
+    {
+        int d = _act, nkv = _n * _kv, nk = _n * _k;
+        _inputs.Write(seed, _batches![seed]);
+        var draws = _inputs.Draws(seed);
+        _rngs[seed].FillUniform(draws[..(nkv * d)], -1f, 1f);
+        _rngs[seed].FillGaussian(draws.Slice(nkv * d, nk * d));
     }
 
     /// <summary>lr·√(1−β₂ᵗ)/(1−β₁ᵗ) in double, as the CPU engine's Adam computes it.</summary>
@@ -243,8 +250,9 @@ public sealed class SeedBatchedSoftQLearning : IDisposable
     public void Dispose()
     {
         foreach (var network in new[] { _q, _qTarget, _f, _fTarget }) network.Dispose();
-        foreach (var array in new[] { _ones, _qM, _qV, _fM, _fV, _y, _tdGradient, _qValues, _actions, _steinGradient, _distances, _pairs, _c0, _squaredNorms }) array.Dispose();
+        foreach (var array in new[] { _ones, _qM, _qV, _fM, _fV, _y, _tdGradient, _qValues, _actions, _steinGradient, _distances, _squaredNorms }) array.Dispose();
         _inputs.Dispose();
         _stats.Dispose();
+        _workers.Dispose();
     }
 }

@@ -1,3 +1,5 @@
+using ILGPU;
+using ILGPU.Runtime;
 using SoftQRobotics.Gpu.Device;
 using SoftQRobotics.Learning.Replay;
 
@@ -21,7 +23,8 @@ internal sealed class StepInputs : IDisposable
         TerminalsOffset = NextObservationsOffset + batchSize * observationSize;
         DrawsOffset = TerminalsOffset + batchSize;
         Stride = DrawsOffset + drawCount;
-        Host = new float[(long)seeds * Stride];
+        _pinned = device.Accelerator.AllocatePageLocked1D<float>((long)seeds * Stride);
+        _stream = device.Accelerator.DefaultStream;
         Device = device.Allocate((long)seeds * Stride, "step inputs");
     }
 
@@ -34,8 +37,11 @@ internal sealed class StepInputs : IDisposable
     public int TerminalsOffset { get; }
     public int DrawsOffset { get; }
 
-    /// <summary>The host copy, (S × <see cref="Stride"/>).</summary>
-    public float[] Host { get; }
+    private readonly PageLockedArray1D<float> _pinned;
+    private readonly AcceleratorStream _stream;
+
+    /// <summary>The host copy, (S × <see cref="Stride"/>), page-locked.</summary>
+    public Span<float> Host => _pinned.Span;
 
     /// <summary>The device copy.</summary>
     public DeviceArray Device { get; }
@@ -44,7 +50,7 @@ internal sealed class StepInputs : IDisposable
     public SeedTensor At(int offset) => new(Device, offset, Stride);
 
     /// <summary>Seed <paramref name="seed"/>'s draws on the host, (drawCount).</summary>
-    public Span<float> Draws(int seed) => Host.AsSpan(seed * Stride + DrawsOffset, Stride - DrawsOffset);
+    public Span<float> Draws(int seed) => Host.Slice(seed * Stride + DrawsOffset, Stride - DrawsOffset);
 
     /// <summary>Copies seed <paramref name="seed"/>'s minibatch into the host copy.</summary>
     /// <exception cref="ArgumentException">the batch has another size or shape.</exception>
@@ -54,7 +60,7 @@ internal sealed class StepInputs : IDisposable
         {
             throw new ArgumentException($"seed {seed}'s minibatch is not {_n} × (obs {_obs}, act {_act})", nameof(batch));
         }
-        var row = Host.AsSpan(seed * Stride, Stride);
+        var row = Host.Slice(seed * Stride, Stride);
         batch.Observations.CopyTo(row);
         batch.Actions.CopyTo(row[ActionsOffset..]);
         batch.Rewards.CopyTo(row[RewardsOffset..]);
@@ -62,8 +68,20 @@ internal sealed class StepInputs : IDisposable
         batch.Terminals.CopyTo(row[TerminalsOffset..]);
     }
 
-    /// <summary>Sends the host copy to the device (after the device's earlier work).</summary>
-    public void Upload() => Device.Upload(Host);
+    /// <summary>
+    /// Sends the host copy to the device after the device's earlier work, and waits for the copy, so that
+    /// the host copy may be refilled at once (the previous step's kernels run while the host fills it).
+    /// </summary>
+    public void Upload()
+    {
+        _stream.Synchronize();
+        _pinned.ArrayView.CopyTo(_stream, Device.View);
+        _stream.Synchronize();
+    }
 
-    public void Dispose() => Device.Dispose();
+    public void Dispose()
+    {
+        Device.Dispose();
+        _pinned.Dispose();
+    }
 }

@@ -1,4 +1,5 @@
 using ILGPU;
+using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
@@ -14,6 +15,13 @@ public enum DeviceKind
 
     /// <summary>ILGPU's CPU accelerator (the same kernels, emulated on host threads; matrix products by the CPU engine's GEMM). For tests on machines without a GPU.</summary>
     CpuAccelerator,
+}
+
+/// <summary>One product of <see cref="GpuDevice.Gemm"/>: the shape, done for <paramref name="Seeds"/> seeds at once.</summary>
+public readonly record struct BatchedGemmShape(GemmShape Shape, int Seeds)
+{
+    /// <summary>2·m·n·k·seeds.</summary>
+    public double Flops => Shape.Flops * Seeds;
 }
 
 /// <summary>The device is missing or unusable: no NVIDIA driver, no GPU, no cuBLAS. The message is one line naming what is missing.</summary>
@@ -39,10 +47,10 @@ public sealed class GpuDevice : IDisposable
     private readonly Action<Index1D, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double, double, int> _softTarget;
     private readonly Action<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double> _bootstrapTarget;
     private readonly Action<Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int> _tdGradient;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, SteinShape> _pairwiseDistances;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, SteinShape> _bandwidth;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, SteinShape> _steinDirection;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, SteinShape> _steinDirection;
     private readonly Action<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<double>> _stepStatistics;
+
+    private readonly int _steinGroupSize;
 
     private GpuDevice(DeviceKind kind, Context context, Accelerator accelerator, CuBlas? blas, string description)
     {
@@ -56,9 +64,8 @@ public sealed class GpuDevice : IDisposable
         _softTarget = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double, double, int>(Kernels.SoftTarget);
         _bootstrapTarget = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double>(Kernels.BootstrapTarget);
         _tdGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int>(Kernels.TdGradient);
-        _pairwiseDistances = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, SteinShape>(Kernels.PairwiseDistances);
-        _bandwidth = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, SteinShape>(Kernels.Bandwidth);
-        _steinDirection = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, SteinShape>(Kernels.SteinDirection);
+        _steinDirection = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, SteinShape>(Kernels.SteinDirection);
+        _steinGroupSize = Math.Min(128, accelerator.MaxNumThreadsPerGroup);
         _stepStatistics = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<double>>(Kernels.StepStatistics);
     }
 
@@ -68,7 +75,7 @@ public sealed class GpuDevice : IDisposable
     {
         if (kind == DeviceKind.CpuAccelerator)
         {
-            var cpuContext = Context.Create(builder => builder.CPU());
+            var cpuContext = Context.Create(builder => builder.CPU().EnableAlgorithms());
             var cpu = cpuContext.CreateCPUAccelerator(0);
             return new GpuDevice(kind, cpuContext, cpu, null, $"ILGPU CPU accelerator ({cpu.MaxNumThreadsPerGroup} threads per group), GEMM by {Learning.Blas.Gemm.Describe(Learning.Blas.Gemm.Active)}");
         }
@@ -76,7 +83,7 @@ public sealed class GpuDevice : IDisposable
         Context context;
         try
         {
-            context = Context.Create(builder => builder.Cuda());
+            context = Context.Create(builder => builder.Cuda().EnableAlgorithms());   // Algorithms: PTX code for exp, log, tanh
         }
         catch (Exception e)
         {
@@ -114,7 +121,17 @@ public sealed class GpuDevice : IDisposable
         string description = $"{accelerator.Name} (SM {accelerator.Architecture}, {accelerator.NumMultiprocessors} multiprocessors, {accelerator.MemorySize / (1L << 30)} GiB), " +
             $"CUDA driver {accelerator.DriverVersion}, cuBLAS {blas.Version} ({blas.LibraryPath})";
         _ = device;
-        return new GpuDevice(kind, context, accelerator, blas, description);
+        try
+        {
+            return new GpuDevice(kind, context, accelerator, blas, description);
+        }
+        catch (Exception e) when (e is InternalCompilerException or NotSupportedException or AcceleratorException)
+        {
+            blas.Dispose();
+            accelerator.Dispose();
+            context.Dispose();
+            throw new GpuUnavailableException($"the GPU engine's kernels could not be compiled for {description}: {e.InnerException?.Message ?? e.Message}", e);
+        }
     }
 
     /// <summary>Why no CUDA device was found, as one line.</summary>
@@ -138,6 +155,12 @@ public sealed class GpuDevice : IDisposable
 
     /// <summary>Kernel launches and matrix-product calls issued so far (each cuBLAS call counts as one).</summary>
     public long Launches { get; private set; }
+
+    /// <summary>The matrix-product calls among <see cref="Launches"/>.</summary>
+    public long GemmCalls { get; private set; }
+
+    /// <summary>When not null, every <see cref="Gemm"/> call appends its shape here (the bench replays a step's products alone). Off by default.</summary>
+    public List<BatchedGemmShape>? GemmRecorder { get; set; }
 
     /// <summary>Allocates <paramref name="length"/> floats, zeroed.</summary>
     /// <exception cref="GpuOutOfMemoryException">the device has no room; the message names the size and <paramref name="what"/>.</exception>
@@ -176,6 +199,8 @@ public sealed class GpuDevice : IDisposable
         float beta, SeedTensor c, int ldc, int seeds)
     {
         Launches++;
+        GemmCalls++;
+        GemmRecorder?.Add(new BatchedGemmShape(new GemmShape(transA, transB, m, n, k), seeds));
         if (_blas is not null)
         {
             _blas.SgemmStridedBatched(transB, transA, n, m, k, alpha, b.Pointer, ldb, b.SeedStride, a.Pointer, lda, a.SeedStride, beta, c.Pointer, ldc, c.SeedStride, seeds);
@@ -246,23 +271,11 @@ public sealed class GpuDevice : IDisposable
         _tdGradient(seeds * n, q.View, q.Stride, y.View, y.Stride, gradient.View, qCopy.View, n);
     }
 
-    internal void PairwiseDistances(int seeds, ArrayView<float> particles, ArrayView<float> distances, SteinShape shape)
-    {
-        Launches++;
-        _pairwiseDistances(seeds * shape.States * shape.Particles * shape.Particles, particles, distances, shape);
-    }
-
-    internal void Bandwidth(int seeds, ArrayView<float> distances, ArrayView<float> pairs, ArrayView<float> c0, SteinShape shape)
-    {
-        Launches++;
-        _bandwidth(seeds * shape.States, distances, pairs, c0, shape);
-    }
-
-    internal void SteinDirection(int seeds, ArrayView<float> particles, ArrayView<float> actions, ArrayView<float> dQda, ArrayView<float> distances, ArrayView<float> c0,
+    internal void SteinDirection(int seeds, ArrayView<float> particles, ArrayView<float> actions, ArrayView<float> dQda, ArrayView<float> distances,
         ArrayView<float> gradient, ArrayView<float> squaredNorms, SteinShape shape)
     {
         Launches++;
-        _steinDirection(seeds * shape.States * shape.Particles, particles, actions, dQda, distances, c0, gradient, squaredNorms, shape);
+        _steinDirection(new KernelConfig(seeds * shape.States, _steinGroupSize), particles, actions, dQda, distances, gradient, squaredNorms, shape);
     }
 
     internal void StepStatistics(int seeds, SeedTensor q, SeedTensor y, int n, SeedTensor second, int secondCount, bool stein, ArrayView<double> stats)

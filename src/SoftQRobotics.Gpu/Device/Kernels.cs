@@ -25,7 +25,7 @@ internal struct SteinShape
 {
     public int States, Particles, Dim, BatchSize, AuthorsCodeBandwidth;
     public float Alpha;
-    public int ParticleStride, DistanceStride, PairStride, StateStride;
+    public int ParticleStride, DistanceStride;
 }
 
 /// <summary>
@@ -135,115 +135,95 @@ internal static class Kernels
         qCopy[seed * n + i] = qi;
     }
 
-    /// <summary>Squared pairwise distances ‖u_a − u_b‖² of each state's K particles, over (seeds × N × K × K).</summary>
-    public static void PairwiseDistances(Index1D index, ArrayView<float> particles, ArrayView<float> distances, SteinShape shape)
-    {
-        int k = shape.Particles, d = shape.Dim, perSeed = shape.States * k * k;
-        int seed = index / perSeed, local = index % perSeed, state = local / (k * k), a = local / k % k, b = local % k;
-        int first = seed * shape.ParticleStride + state * k * d;
-        float sum = 0;
-        for (int c = 0; c < d; c++)
-        {
-            float diff = particles[first + b * d + c] - particles[first + a * d + c];
-            sum += diff * diff;
-        }
-        distances[seed * shape.DistanceStride + local] = sum;
-    }
-
     /// <summary>
-    /// The median-heuristic bandwidth per state over (seeds × N), written as c₀ (κ = exp(−c₀‖Δ‖²)):
-    /// the median m of the K(K−1)/2 pairwise distances (order statistics by quickselect on a copy of the
-    /// squared ones), h = ½m/ln(K+1) (authors' code) or m/(2 ln(K+1)) (paper), h ≥ 10⁻³, h = 0.1 when K = 1;
-    /// c₀ = 1/(2h) (code) or 1/h (paper).
+    /// One SVGD step's direction for one state's K particles, one thread group per (seed, state):
+    /// (1) squared pairwise distances ‖u_a − u_b‖² into <paramref name="distances"/> (K × K);
+    /// (2) the median-heuristic bandwidth: the median m of the K(K−1)/2 pairwise distances from order
+    /// statistics of the squared ones (exact: a radix select on their bits, the group counting together),
+    /// h = ½m/ln(K+1) (authors' code) or m/(2 ln(K+1)) (paper), h ≥ 10⁻³, h = 0.1 when K = 1;
+    /// c₀ = 1/(2h) (code) or 1/h (paper), κ = exp(−c₀‖Δ‖²), c₁ = 2c₀;
+    /// (3) per particle, with a_j = tanh u_j and the score g_j = ∂Q/∂a_j·(1 − a_j²) − 2α·a_j,
+    /// φ_k = (1/K)·Σ_j κ_jk·(g_j − α·c₁·(u_j − u_k)); writes −φ_k/N (∂ of −Σ⟨u, φ⟩/N w.r.t. u, what f^φ's
+    /// backward pass takes) and |φ_k|².
     /// </summary>
-    public static void Bandwidth(Index1D index, ArrayView<float> distances, ArrayView<float> pairs, ArrayView<float> c0, SteinShape shape)
+    public static void SteinDirection(ArrayView<float> particles, ArrayView<float> actions, ArrayView<float> dQda, ArrayView<float> distances,
+        ArrayView<float> gradient, ArrayView<float> squaredNorms, SteinShape shape)
     {
-        int k = shape.Particles;
-        int seed = index / shape.States, state = index % shape.States;
-        double h;
-        if (k == 1)
+        int k = shape.Particles, d = shape.Dim, tid = Group.IdxX, threads = Group.DimX;
+        int seed = Grid.IdxX / shape.States, state = Grid.IdxX % shape.States;
+        int first = seed * shape.ParticleStride + state * k * d, block = seed * shape.DistanceStride + state * k * k;
+        var counter = SharedMemory.Allocate<int>(1);
+
+        for (int index = tid; index < k * k; index += threads)
         {
-            h = 0.1;
+            int a = index / k, b = index % k;
+            float sum = 0;
+            for (int c = 0; c < d; c++)
+            {
+                float diff = particles[first + b * d + c] - particles[first + a * d + c];
+                sum += diff * diff;
+            }
+            distances[block + index] = sum;
         }
-        else
+        Group.Barrier();
+
+        double h = 0.1;
+        if (k > 1)
         {
-            int count = k * (k - 1) / 2, first = seed * shape.PairStride + state * count, d = seed * shape.DistanceStride + state * k * k, at = first;
-            for (int a = 0; a < k; a++)
-            {
-                for (int b = a + 1; b < k; b++) pairs[at++] = distances[d + a * k + b];
-            }
-            int n = count / 2;
-            float upper = MathF.Sqrt(Select(pairs, first, count, n));
+            int count = k * (k - 1) / 2, n = count / 2;
+            float upper = MathF.Sqrt(SelectPair(distances, block, k, n, counter, tid, threads));
             double median = upper;
-            if (count % 2 == 0)
-            {
-                float lowerMax = pairs[first];
-                for (int j = 1; j < n; j++) lowerMax = MathF.Max(lowerMax, pairs[first + j]);
-                median = 0.5 * (upper + MathF.Sqrt(lowerMax));
-            }
+            if (count % 2 == 0) median = 0.5 * (upper + MathF.Sqrt(SelectPair(distances, block, k, n - 1, counter, tid, threads)));
             h = shape.AuthorsCodeBandwidth != 0 ? 0.5 * median / Math.Log(k + 1) : median / (2 * Math.Log(k + 1));
             h = Math.Max(h, 1e-3);
         }
-        c0[seed * shape.StateStride + state] = (float)(shape.AuthorsCodeBandwidth != 0 ? 1 / (2 * h) : 1 / h);
-    }
+        float c0 = (float)(shape.AuthorsCodeBandwidth != 0 ? 1 / (2 * h) : 1 / h), c1 = 2 * c0, alpha = shape.Alpha;
 
-    /// <summary>The n-th smallest of values[first … first + count − 1] (0-based), by quickselect in place.</summary>
-    private static float Select(ArrayView<float> values, int first, int count, int n)
-    {
-        int left = first, right = first + count - 1, target = first + n;
-        while (left < right)
+        for (int me = tid; me < k; me += threads)
         {
-            float pivot = values[(left + right) >> 1];
-            int i = left, j = right;
-            while (i <= j)
+            float norm = 0;
+            for (int c = 0; c < d; c++)
             {
-                while (values[i] < pivot) i++;
-                while (values[j] > pivot) j--;
-                if (i <= j)
+                float uk = particles[first + me * d + c], sum = 0;
+                for (int j = 0; j < k; j++)
                 {
-                    float swap = values[i];
-                    values[i] = values[j];
-                    values[j] = swap;
-                    i++;
-                    j--;
+                    float kappa = MathF.Exp(-c0 * distances[block + me * k + j]);
+                    float a = actions[first + j * d + c];
+                    float score = dQda[first + j * d + c] * (1 - a * a) - 2 * alpha * a;
+                    sum += kappa * (score - alpha * c1 * (particles[first + j * d + c] - uk));
                 }
+                float phi = sum / k;
+                norm += phi * phi;
+                gradient[first + me * d + c] = -phi / shape.BatchSize;
             }
-            if (target <= j) right = j;
-            else if (target >= i) left = i;
-            else break;
+            squaredNorms[seed * shape.States * k + state * k + me] = norm;
         }
-        return values[target];
     }
 
     /// <summary>
-    /// The Stein direction per particle over (seeds × N × K): with a_j = tanh u_j and the score
-    /// g_j = ∂Q/∂a_j·(1 − a_j²) − 2α·a_j, φ_k = (1/K)·Σ_j κ_jk·(g_j − α·c₁·(u_j − u_k)), κ_jk = exp(−c₀‖u_j − u_k‖²),
-    /// c₁ = 2c₀. Writes −φ_k/N (∂ of −Σ⟨u, φ⟩/N w.r.t. u, what f^φ's backward pass takes) and |φ_k|².
+    /// The n-th smallest (0-based) of the squared distances of pairs a &lt; b in a K × K block, by the group
+    /// together: non-negative floats order as their bit patterns, so the answer is built bit by bit from
+    /// the top — bit set when fewer than n + 1 values lie at or below the prefix with that bit clear.
     /// </summary>
-    public static void SteinDirection(Index1D index, ArrayView<float> particles, ArrayView<float> actions, ArrayView<float> dQda, ArrayView<float> distances, ArrayView<float> c0,
-        ArrayView<float> gradient, ArrayView<float> squaredNorms, SteinShape shape)
+    private static float SelectPair(ArrayView<float> distances, int block, int k, int n, ArrayView<int> counter, int tid, int threads)
     {
-        int k = shape.Particles, d = shape.Dim, perSeed = shape.States * k;
-        int seed = index / perSeed, local = index % perSeed, state = local / k, me = local % k;
-        int first = seed * shape.ParticleStride + state * k * d;
-        float negC0 = -c0[seed * shape.StateStride + state], c1 = 2 * c0[seed * shape.StateStride + state], alpha = shape.Alpha;
-        int distanceRow = seed * shape.DistanceStride + state * k * k + me * k;
-        float norm = 0;
-        for (int c = 0; c < d; c++)
+        uint result = 0;
+        for (int bit = 30; bit >= 0; bit--)
         {
-            float uk = particles[first + me * d + c], sum = 0;
-            for (int j = 0; j < k; j++)
+            uint trial = result | ((1u << bit) - 1);
+            if (tid == 0) counter[0] = 0;
+            Group.Barrier();
+            int mine = 0;
+            for (int index = tid; index < k * k; index += threads)
             {
-                float kappa = MathF.Exp(negC0 * distances[distanceRow + j]);
-                float a = actions[first + j * d + c];
-                float score = dQda[first + j * d + c] * (1 - a * a) - 2 * alpha * a;
-                sum += kappa * (score - alpha * c1 * (particles[first + j * d + c] - uk));
+                if (index / k < index % k && Interop.FloatAsInt(distances[block + index]) <= trial) mine++;
             }
-            float phi = sum / k;
-            norm += phi * phi;
-            gradient[first + me * d + c] = -phi / shape.BatchSize;
+            Atomic.Add(ref counter[0], mine);
+            Group.Barrier();
+            if (counter[0] < n + 1) result |= 1u << bit;
+            Group.Barrier();
         }
-        squaredNorms[seed * perSeed + local] = norm;
+        return Interop.IntAsFloat(result);
     }
 
     /// <summary>

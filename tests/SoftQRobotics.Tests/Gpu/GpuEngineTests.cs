@@ -116,6 +116,30 @@ public class GpuEngineTests(DeviceFixture fixture, ITestOutputHelper output) : I
         AssertClose("Q̄", after["q_target"], reference.QBar.Parameters, QRate * updates);
     }
 
+    /// <summary>The bandwidth's order statistics for K = 1 (h = 0.1), an odd number of pairs (K = 3) and more particles than a CPU-accelerator thread group (K = 9: 81 distances for 16 threads).</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(9)]
+    public void SoftQLearning_OtherParticleCounts_EqualTheCpuEngine(int particles)
+    {
+        const int updates = 2;
+        var settings = SqlSettings() with { Particles = particles };
+        using var gpu = new SeedBatchedSoftQLearning(fixture.Device, Obs, Act, settings, [81UL, 82UL]);
+        var cpu = new[] { 81UL, 82UL }.Select(seed => new SoftQLearning(Obs, Act, settings, seed, maxActBatch: 8)).ToArray();
+        for (int u = 0; u < updates; u++)
+        {
+            var batches = new[] { Batch(u, 0), Batch(u, 1) };
+            gpu.Update(batches);
+            for (int s = 0; s < 2; s++) cpu[s].Update(batches[s]);
+        }
+        for (int s = 0; s < 2; s++)
+        {
+            AssertClose($"K={particles} seed {s} f", cpu[s].SaveState().Single(t => t.Name == "sampler").Values,
+                gpu.SaveState(s).Single(t => t.Name == "sampler").Values, 2 * PolicyRate * updates);
+        }
+    }
+
     [Fact]
     public void TheComparisonSeesABrokenUpdate_TwiceTheTemperatureDisagrees()
     {
