@@ -87,6 +87,7 @@ internal static class BenchCommand
                 ddpg_seed_steps_per_second = r.DdpgSeedStepsPerSecond,
                 kernel_launches_per_step = r.SqlLaunchesPerStep,
                 ddpg_kernel_launches_per_step = r.DdpgLaunchesPerStep,
+                cuda_graphs = r.Graphs,
                 gemm_tflops = r.GemmTflops,
                 sql_steps_per_second = r.SqlStepsPerSecond,
                 ddpg_steps_per_second = r.DdpgStepsPerSecond,

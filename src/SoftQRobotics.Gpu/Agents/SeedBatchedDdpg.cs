@@ -26,6 +26,10 @@ public sealed class SeedBatchedDdpg : IDisposable
     private readonly DeviceArray _y, _tdGradient, _qValues;             // (S × N): y, ∂J_Q/∂Q, Q(s, a)
     private readonly MemoryBuffer1D<double, Stride1D.Dense> _stats;
     private readonly double[] _statsHost;
+    private readonly Action _enqueueStep;   // cached
+    private CudaGraph? _graph;              // the captured update (CUDA)
+    private int _eagerUpdates;
+    private const int QStepSize = 0, PolicyStepSize = 1;
 
     /// <summary>S fresh learners, seed s initialised exactly as <c>new Ddpg(obs, act, settings, seeds[s])</c>.</summary>
     /// <exception cref="ArgumentException">no seeds.</exception>
@@ -56,6 +60,7 @@ public sealed class SeedBatchedDdpg : IDisposable
         _qValues = device.Allocate((long)s * _n, "Q values");
         _stats = device.AllocateDoubles(4L * s);
         _statsHost = new double[4 * s];
+        _enqueueStep = EnqueueStep;
         for (int i = 0; i < s; i++)
         {
             var cpu = new Ddpg(observationSize, actionSize, settings, seeds[i], maxActBatch: 1);
@@ -76,10 +81,35 @@ public sealed class SeedBatchedDdpg : IDisposable
     public void Update(IReadOnlyList<TransitionBatch> batches)
     {
         if (batches.Count != Seeds) throw new ArgumentException($"one minibatch per seed: {Seeds}, got {batches.Count}", nameof(batches));
-        int n = _n, s = Seeds;
+        int s = Seeds;
         for (int i = 0; i < s; i++) _inputs.Write(i, batches[i]);
+        AdamStep++;
+        _inputs.SetScalar(QStepSize, StepSize(_settings.QLearningRate));
+        _inputs.SetScalar(PolicyStepSize, StepSize(_settings.PolicyLearningRate));
         _inputs.Upload();
         if (Updates == 0) CopyTargets();
+        if (_device.Kind == DeviceKind.Cuda && _device.UsesGraphs && _eagerUpdates >= 2)
+        {
+            _graph ??= CudaGraph.Capture(_device, _enqueueStep);
+            _graph.Launch();
+        }
+        else
+        {
+            EnqueueStep();
+            _eagerUpdates++;
+        }
+        Updates++;
+        if (Updates % _settings.TargetUpdateInterval == 0) CopyTargets();
+    }
+
+    /// <summary>Kernel launches and cuBLAS calls in one update (replayed as one graph launch on CUDA).</summary>
+    public long LaunchesPerUpdate { get; private set; }
+
+    /// <summary>Queues one update's device work for the inputs already uploaded.</summary>
+    private void EnqueueStep()
+    {
+        long launches = _device.Launches;
+        int n = _n, s = Seeds;
         var states = _inputs.At(0);
         var nextStates = _inputs.At(_inputs.NextObservationsOffset);
         var y = new SeedTensor(_y, 0, n);
@@ -101,11 +131,9 @@ public sealed class SeedBatchedDdpg : IDisposable
         _mu.Backward(dJda, parameterGradients: true, inputGradient: false);
         _device.StepStatistics(s, new SeedTensor(_qValues, 0, n), y, n, policyQ, n, false, _stats.View);
 
-        AdamStep++;
-        _device.Adam(_q.Parameters, _q.Gradients, _qM, _qV, 0.9f, 0.999f, 1e-8f, StepSize(_settings.QLearningRate));
-        _device.Adam(_mu.Parameters, _mu.Gradients, _muM, _muV, 0.9f, 0.999f, 1e-8f, StepSize(_settings.PolicyLearningRate));
-        Updates++;
-        if (Updates % _settings.TargetUpdateInterval == 0) CopyTargets();
+        _device.Adam(_q.Parameters, _q.Gradients, _qM, _qV, 0.9f, 0.999f, 1e-8f, _inputs.Scalar(QStepSize));
+        _device.Adam(_mu.Parameters, _mu.Gradients, _muM, _muV, 0.9f, 0.999f, 1e-8f, _inputs.Scalar(PolicyStepSize));
+        LaunchesPerUpdate = _device.Launches - launches;
     }
 
     private float StepSize(float learningRate) => (float)(learningRate * Math.Sqrt(1 - Math.Pow(0.999f, AdamStep)) / (1 - Math.Pow(0.9f, AdamStep)));
@@ -182,5 +210,6 @@ public sealed class SeedBatchedDdpg : IDisposable
         foreach (var array in new[] { _ones, _ascent, _qM, _qV, _muM, _muV, _y, _tdGradient, _qValues }) array.Dispose();
         _inputs.Dispose();
         _stats.Dispose();
+        _graph?.Dispose();
     }
 }

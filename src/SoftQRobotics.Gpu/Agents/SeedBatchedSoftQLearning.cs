@@ -38,6 +38,11 @@ public sealed class SeedBatchedSoftQLearning : IDisposable
     private readonly SeedWorkers _workers;
     private readonly Action<int> _prepareSeed;   // cached: no allocation per step
     private IReadOnlyList<TransitionBatch>? _batches;
+    private readonly Action _enqueueStep;        // cached
+    private CudaGraph? _graph;                   // the captured update (CUDA)
+    private double _graphAlpha;                  // the α it was captured with
+    private int _eagerUpdates;                   // updates launched directly (the first ones warm cuBLAS up before a capture)
+    private const int QStepSize = 0, PolicyStepSize = 1;   // the step inputs' scalars
 
     /// <summary>S fresh learners, seed s initialised exactly as <c>new SoftQLearning(obs, act, settings, seeds[s])</c>.</summary>
     /// <exception cref="ArgumentException">no seeds.</exception>
@@ -74,6 +79,7 @@ public sealed class SeedBatchedSoftQLearning : IDisposable
         _statsHost = new double[4 * s];
         _workers = new SeedWorkers(Math.Min(s, Math.Max(1, Environment.ProcessorCount / 2)));
         _prepareSeed = PrepareSeed;
+        _enqueueStep = EnqueueStep;
 
         // every seed starts where the CPU engine's learner with that seed starts (same initialisation code)
         for (int i = 0; i < s; i++)
@@ -105,14 +111,45 @@ public sealed class SeedBatchedSoftQLearning : IDisposable
     public void Update(IReadOnlyList<TransitionBatch> batches)
     {
         if (batches.Count != Seeds) throw new ArgumentException($"one minibatch per seed: {Seeds}, got {batches.Count}", nameof(batches));
-        int n = _n, d = _act, k = _k, kv = _kv, s = Seeds, nk = n * k;
+        int s = Seeds;
 
         // the host's part: minibatches and every draw of the step (a′, then ξ), each seed from its own
         // generator (on the host's worker threads), while the device may still run the previous step; one upload
         _batches = batches;
         _workers.Run(s, _prepareSeed);
         _batches = null;
+        AdamStep++;
+        _inputs.SetScalar(QStepSize, StepSize(_settings.QLearningRate));
+        _inputs.SetScalar(PolicyStepSize, StepSize(_settings.PolicyLearningRate));
         _inputs.Upload();
+
+        // the device's part: captured once into a CUDA graph and replayed (docs/gpu.md, "Launches"), or launched
+        if (_device.Kind == DeviceKind.Cuda && _device.UsesGraphs && _eagerUpdates >= 2)
+        {
+            if (_graph is null || _graphAlpha != Alpha)
+            {
+                _graph?.Dispose();
+                (_graph, _graphAlpha) = (CudaGraph.Capture(_device, _enqueueStep), Alpha);
+            }
+            _graph.Launch();
+        }
+        else
+        {
+            EnqueueStep();
+            _eagerUpdates++;
+        }
+        Updates++;
+        if (Updates % _settings.TargetUpdateInterval == 0) CopyTargets();
+    }
+
+    /// <summary>Kernel launches and cuBLAS calls in one update (replayed as one graph launch on CUDA).</summary>
+    public long LaunchesPerUpdate { get; private set; }
+
+    /// <summary>Queues the update's device work for the inputs already uploaded: Algorithm 1's inner loop for every seed.</summary>
+    private void EnqueueStep()
+    {
+        long launches = _device.Launches;
+        int n = _n, d = _act, k = _k, kv = _kv, s = Seeds, nk = n * k;
         var states = _inputs.At(0);
         var actions = _inputs.At(_inputs.ActionsOffset);
         var nextStates = _inputs.At(_inputs.NextObservationsOffset);
@@ -148,12 +185,10 @@ public sealed class SeedBatchedSoftQLearning : IDisposable
         _f.Backward(new SeedTensor(_steinGradient, 0, (long)nk * d), parameterGradients: true, inputGradient: false);
         _device.StepStatistics(s, qValues, y, n, new SeedTensor(_squaredNorms, 0, nk), nk, true, _stats.View);
 
-        // Adam on θ and φ, then the periodic hard target copy θ̄ ← θ, φ̄ ← φ
-        AdamStep++;
-        _device.Adam(_q.Parameters, _q.Gradients, _qM, _qV, 0.9f, 0.999f, 1e-8f, StepSize(_settings.QLearningRate));
-        _device.Adam(_f.Parameters, _f.Gradients, _fM, _fV, 0.9f, 0.999f, 1e-8f, StepSize(_settings.PolicyLearningRate));
-        Updates++;
-        if (Updates % _settings.TargetUpdateInterval == 0) CopyTargets();
+        // Adam on θ and φ (step sizes from the uploaded scalars); the periodic hard target copy follows the update
+        _device.Adam(_q.Parameters, _q.Gradients, _qM, _qV, 0.9f, 0.999f, 1e-8f, _inputs.Scalar(QStepSize));
+        _device.Adam(_f.Parameters, _f.Gradients, _fM, _fV, 0.9f, 0.999f, 1e-8f, _inputs.Scalar(PolicyStepSize));
+        LaunchesPerUpdate = _device.Launches - launches;
     }
 
     /// <summary>Seed <paramref name="seed"/>'s minibatch and draws (a′ ~ U[−1, 1]^d for V_soft, then ξ ~ N(0, I)) into the step's inputs, in the CPU engine's order.</summary>
@@ -254,5 +289,6 @@ public sealed class SeedBatchedSoftQLearning : IDisposable
         _inputs.Dispose();
         _stats.Dispose();
         _workers.Dispose();
+        _graph?.Dispose();
     }
 }

@@ -8,7 +8,8 @@ namespace SoftQRobotics.Gpu.Agents;
 /// <summary>
 /// What one gradient step reads from the host, for every seed, in one array uploaded at once:
 /// per seed s, o, a, r, s′, terminal (the minibatch, N rows) and then the step's random draws
-/// (SQL: a′ for V_soft, then ξ), made on the host by that seed's own generator in the CPU engine's order.
+/// (SQL: a′ for V_soft, then ξ), made on the host by that seed's own generator in the CPU engine's order;
+/// after the seeds' rows, the update's scalars (Adam's step sizes), which a replayed CUDA graph reads from here.
 /// </summary>
 internal sealed class StepInputs : IDisposable
 {
@@ -23,10 +24,13 @@ internal sealed class StepInputs : IDisposable
         TerminalsOffset = NextObservationsOffset + batchSize * observationSize;
         DrawsOffset = TerminalsOffset + batchSize;
         Stride = DrawsOffset + drawCount;
-        _pinned = device.Accelerator.AllocatePageLocked1D<float>((long)seeds * Stride);
+        _pinned = device.Accelerator.AllocatePageLocked1D<float>((long)seeds * Stride + ScalarCount);
         _stream = device.Accelerator.DefaultStream;
-        Device = device.Allocate((long)seeds * Stride, "step inputs");
+        Device = device.Allocate((long)seeds * Stride + ScalarCount, "step inputs");
     }
+
+    /// <summary>Room for the update's scalars.</summary>
+    public const int ScalarCount = 4;
 
     public int Seeds { get; }
     /// <summary>Floats per seed.</summary>
@@ -48,6 +52,12 @@ internal sealed class StepInputs : IDisposable
 
     /// <summary>Every seed's tensor at <paramref name="offset"/> in its row, as the device sees it.</summary>
     public SeedTensor At(int offset) => new(Device, offset, Stride);
+
+    /// <summary>Scalar <paramref name="index"/> as the device sees it (one value shared by the seeds).</summary>
+    public SeedTensor Scalar(int index) => new(Device, (long)Seeds * Stride + index, 0);
+
+    /// <summary>Sets scalar <paramref name="index"/> on the host (sent with the next <see cref="Upload"/>).</summary>
+    public void SetScalar(int index, float value) => Host[Seeds * Stride + index] = value;
 
     /// <summary>Seed <paramref name="seed"/>'s draws on the host, (drawCount).</summary>
     public Span<float> Draws(int seed) => Host.Slice(seed * Stride + DrawsOffset, Stride - DrawsOffset);

@@ -13,14 +13,14 @@ namespace SoftQRobotics.Gpu.Benchmarking;
 /// <param name="Seeds">S, agents updated together</param>
 /// <param name="SqlStepsPerSecond">batched SQL updates per second (each one gradient step of every seed)</param>
 /// <param name="DdpgStepsPerSecond">batched DDPG updates per second</param>
-/// <param name="SqlLaunchesPerStep">kernel launches and cuBLAS calls per SQL update (all seeds)</param>
+/// <param name="SqlLaunchesPerStep">kernel launches and cuBLAS calls per SQL update (all seeds; on CUDA replayed as one graph unless SOFTQ_CUDA_GRAPHS=0)</param>
 /// <param name="DdpgLaunchesPerStep">the same per DDPG update</param>
 /// <param name="SqlFlopsPerStep">matrix-product FLOPs of one SQL update, all seeds</param>
 /// <param name="GemmTflops">the step's own products alone (same shapes, transposes and seed batching), replayed</param>
 /// <param name="BytesAllocatedPerStep">managed bytes the host allocated per SQL update</param>
 /// <param name="Device">the device, driver and cuBLAS</param>
 public sealed record GpuLearnerThroughputResult(string Config, int Seeds, double SqlStepsPerSecond, double DdpgStepsPerSecond,
-    double SqlLaunchesPerStep, double DdpgLaunchesPerStep, double SqlFlopsPerStep, double GemmTflops, double BytesAllocatedPerStep, string Device)
+    double SqlLaunchesPerStep, double DdpgLaunchesPerStep, double SqlFlopsPerStep, double GemmTflops, double BytesAllocatedPerStep, string Device, bool Graphs)
 {
     /// <summary>Seed-steps per second: S × <see cref="SqlStepsPerSecond"/>.</summary>
     public double SqlSeedStepsPerSecond => Seeds * SqlStepsPerSecond;
@@ -53,13 +53,13 @@ public static class GpuLearnerThroughput
                 device.GemmRecorder = null;
                 sqlFlops = shapes.Sum(g => g.Flops);
                 sql.ReadStatistics(stats);
-                long launches = device.Launches, allocated = GC.GetAllocatedBytesForCurrentThread();
+                long allocated = GC.GetAllocatedBytesForCurrentThread();
                 var clock = Stopwatch.StartNew();
                 for (int i = 0; i < steps; i++) sql.Update(batches);
                 sql.ReadStatistics(stats);
                 sqlRate = steps / clock.Elapsed.TotalSeconds;
                 bytes = (GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)steps;
-                sqlLaunches = (device.Launches - launches) / (double)steps;
+                sqlLaunches = sql.LaunchesPerUpdate;
                 gemmTflops = ReplayProducts(device, shapes, steps) / 1e12;
             }
             double ddpgRate, ddpgLaunches;
@@ -68,14 +68,13 @@ public static class GpuLearnerThroughput
             {
                 for (int i = 0; i < 3; i++) ddpg.Update(batches);
                 ddpg.ReadStatistics(stats);
-                long launches = device.Launches;
                 var clock = Stopwatch.StartNew();
                 for (int i = 0; i < 4 * steps; i++) ddpg.Update(batches);
                 ddpg.ReadStatistics(stats);
                 ddpgRate = 4 * steps / clock.Elapsed.TotalSeconds;
-                ddpgLaunches = (device.Launches - launches) / (4.0 * steps);
+                ddpgLaunches = ddpg.LaunchesPerUpdate;
             }
-            yield return new GpuLearnerThroughputResult(config.Name, seeds, sqlRate, ddpgRate, sqlLaunches, ddpgLaunches, sqlFlops, gemmTflops, bytes, device.Description);
+            yield return new GpuLearnerThroughputResult(config.Name, seeds, sqlRate, ddpgRate, sqlLaunches, ddpgLaunches, sqlFlops, gemmTflops, bytes, device.Description, device.Kind == DeviceKind.Cuda && device.UsesGraphs);
         }
     }
 

@@ -43,14 +43,14 @@ public sealed class GpuDevice : IDisposable
     private readonly Action<Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, int, int, int> _activationBackward;
     private readonly Action<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, int> _sumOverGroups;
     private readonly Action<Index1D, ArrayView<float>, int, ArrayView<float>, int, int> _tanh;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float> _adam;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, ArrayView<float>> _adam;
     private readonly Action<Index1D, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double, double, int> _softTarget;
     private readonly Action<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double> _bootstrapTarget;
     private readonly Action<Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int> _tdGradient;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, SteinShape> _steinDirection;
-    private readonly Action<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<double>> _stepStatistics;
+    private readonly Action<KernelConfig, ArrayView<float>, int, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<double>> _stepStatistics;
 
-    private readonly int _steinGroupSize;
+    private readonly int _steinGroupSize, _reductionGroupSize;
 
     private GpuDevice(DeviceKind kind, Context context, Accelerator accelerator, CuBlas? blas, string description)
     {
@@ -60,13 +60,14 @@ public sealed class GpuDevice : IDisposable
         _activationBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, int, int, int>(Kernels.ActivationBackward);
         _sumOverGroups = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, int>(Kernels.SumOverGroups);
         _tanh = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, int>(Kernels.Tanh);
-        _adam = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, float>(Kernels.Adam);
+        _adam = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, ArrayView<float>>(Kernels.Adam);
         _softTarget = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double, double, int>(Kernels.SoftTarget);
         _bootstrapTarget = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double>(Kernels.BootstrapTarget);
         _tdGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int>(Kernels.TdGradient);
         _steinDirection = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, SteinShape>(Kernels.SteinDirection);
         _steinGroupSize = Math.Min(128, accelerator.MaxNumThreadsPerGroup);
-        _stepStatistics = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<double>>(Kernels.StepStatistics);
+        _stepStatistics = accelerator.LoadStreamKernel<ArrayView<float>, int, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<double>>(Kernels.StepStatistics);
+        _reductionGroupSize = 1 << (int)Math.Log2(Math.Min(Kernels.MaxReductionGroup, accelerator.MaxNumThreadsPerGroup));
     }
 
     /// <summary>Opens the first device of <paramref name="kind"/>.</summary>
@@ -123,7 +124,7 @@ public sealed class GpuDevice : IDisposable
         _ = device;
         try
         {
-            return new GpuDevice(kind, context, accelerator, blas, description);
+            return new GpuDevice(kind, context, accelerator, blas, description) { UsesGraphs = Environment.GetEnvironmentVariable("SOFTQ_CUDA_GRAPHS") != "0" };
         }
         catch (Exception e) when (e is InternalCompilerException or NotSupportedException or AcceleratorException)
         {
@@ -149,6 +150,12 @@ public sealed class GpuDevice : IDisposable
 
     /// <summary>The accelerator.</summary>
     public Accelerator Accelerator { get; }
+
+    /// <summary>The CUDA stream everything is launched on (0 on the CPU accelerator).</summary>
+    public nint StreamHandle => Accelerator.DefaultStream is CudaStream cuda ? cuda.StreamPtr : 0;
+
+    /// <summary>Whether updates are captured into CUDA graphs and replayed (CUDA, unless <c>SOFTQ_CUDA_GRAPHS=0</c>).</summary>
+    public bool UsesGraphs { get; set; } = true;
 
     /// <summary>The device, its driver and the matrix-product library, in words.</summary>
     public string Description { get; }
@@ -247,10 +254,10 @@ public sealed class GpuDevice : IDisposable
         _tanh(seeds * count, u.View, u.Stride, a.View, a.Stride, count);
     }
 
-    internal void Adam(DeviceArray parameters, DeviceArray gradients, DeviceArray m, DeviceArray v, float beta1, float beta2, float epsilon, float stepSize)
+    internal void Adam(DeviceArray parameters, DeviceArray gradients, DeviceArray m, DeviceArray v, float beta1, float beta2, float epsilon, SeedTensor stepSize)
     {
         Launches++;
-        _adam((int)parameters.Length, parameters.View, gradients.View, m.View, v.View, beta1, beta2, epsilon, stepSize);
+        _adam((int)parameters.Length, parameters.View, gradients.View, m.View, v.View, beta1, beta2, epsilon, stepSize.View);
     }
 
     internal void SoftTarget(int seeds, int n, SeedTensor qBar, int valueParticles, SeedTensor batch, int rewardOffset, int terminalOffset, SeedTensor y, double alpha, double discount, int actionDim)
@@ -281,7 +288,7 @@ public sealed class GpuDevice : IDisposable
     internal void StepStatistics(int seeds, SeedTensor q, SeedTensor y, int n, SeedTensor second, int secondCount, bool stein, ArrayView<double> stats)
     {
         Launches++;
-        _stepStatistics(seeds, q.View, q.Stride, y.View, y.Stride, n, second.View, second.Stride, secondCount, stein ? 1 : 0, stats);
+        _stepStatistics(new KernelConfig(seeds, _reductionGroupSize), q.View, q.Stride, y.View, y.Stride, n, second.View, second.Stride, secondCount, stein ? 1 : 0, stats);
     }
 
     /// <inheritdoc/>

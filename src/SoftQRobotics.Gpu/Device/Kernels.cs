@@ -84,10 +84,12 @@ internal static class Kernels
 
     /// <summary>
     /// Adam in TensorFlow's form over (seeds × size): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
-    /// θ ← θ − step·m/(√v + ε), step = lr·√(1−β₂ᵗ)/(1−β₁ᵗ) computed on the host.
+    /// θ ← θ − step·m/(√v + ε), step = lr·√(1−β₂ᵗ)/(1−β₁ᵗ) computed on the host and read from stepSize[0]
+    /// (device memory: a captured graph replays with each update's own step).
     /// </summary>
-    public static void Adam(Index1D index, ArrayView<float> parameters, ArrayView<float> gradients, ArrayView<float> m, ArrayView<float> v, float beta1, float beta2, float epsilon, float stepSize)
+    public static void Adam(Index1D index, ArrayView<float> parameters, ArrayView<float> gradients, ArrayView<float> m, ArrayView<float> v, float beta1, float beta2, float epsilon, ArrayView<float> step)
     {
+        float stepSize = step[0];
         float g = gradients[index];
         float mi = beta1 * m[index] + (1 - beta1) * g;
         float vi = beta2 * v[index] + (1 - beta2) * g * g;
@@ -226,25 +228,48 @@ internal static class Kernels
         return Interop.IntAsFloat(result);
     }
 
+    /// <summary>Largest thread group of the reduction kernels (a power of two).</summary>
+    public const int MaxReductionGroup = 128;
+
     /// <summary>
-    /// A step's statistics per seed (one thread each): stats[s] = (mean (Q − y)², √(Σ|φ|²/(N·K)) or the
-    /// actor's loss −mean Q(s, μ(s)), mean Q, mean y), summed in double.
+    /// A step's statistics per seed, one thread group each (a power of two, at most
+    /// <see cref="MaxReductionGroup"/> threads): stats[s] = (mean (Q − y)², √(Σ|φ|²/(N·K)) or the actor's loss
+    /// −mean Q(s, μ(s)), mean Q, mean y). Each thread sums its strided share in double, then a fixed tree
+    /// of pairwise sums: the same result at every run.
     /// </summary>
-    public static void StepStatistics(Index1D seed, ArrayView<float> q, int qStride, ArrayView<float> y, int yStride, int n,
+    public static void StepStatistics(ArrayView<float> q, int qStride, ArrayView<float> y, int yStride, int n,
         ArrayView<float> second, int secondStride, int secondCount, int secondIsStein, ArrayView<double> stats)
     {
+        int seed = Grid.IdxX, tid = Group.IdxX, threads = Group.DimX;
+        var partial = SharedMemory.Allocate<double>(4 * MaxReductionGroup);
         double loss = 0, meanQ = 0, meanY = 0, other = 0;
-        for (int i = 0; i < n; i++)
+        for (int i = tid; i < n; i += threads)
         {
             double qi = q[seed * qStride + i], yi = y[seed * yStride + i];
             loss += (qi - yi) * (qi - yi);
             meanQ += qi;
             meanY += yi;
         }
-        for (int j = 0; j < secondCount; j++) other += second[seed * secondStride + j];
-        stats[seed * 4] = loss / n;
-        stats[seed * 4 + 1] = secondIsStein != 0 ? Math.Sqrt(other / secondCount) : -other / secondCount;
-        stats[seed * 4 + 2] = meanQ / n;
-        stats[seed * 4 + 3] = meanY / n;
+        for (int j = tid; j < secondCount; j += threads) other += second[seed * secondStride + j];
+        partial[tid] = loss;
+        partial[MaxReductionGroup + tid] = meanQ;
+        partial[2 * MaxReductionGroup + tid] = meanY;
+        partial[3 * MaxReductionGroup + tid] = other;
+        Group.Barrier();
+        for (int half = threads / 2; half > 0; half /= 2)
+        {
+            if (tid < half)
+            {
+                for (int c = 0; c < 4; c++) partial[c * MaxReductionGroup + tid] += partial[c * MaxReductionGroup + tid + half];
+            }
+            Group.Barrier();
+        }
+        if (tid == 0)
+        {
+            stats[seed * 4] = partial[0] / n;
+            stats[seed * 4 + 1] = secondIsStein != 0 ? Math.Sqrt(partial[3 * MaxReductionGroup] / secondCount) : -partial[3 * MaxReductionGroup] / secondCount;
+            stats[seed * 4 + 2] = partial[MaxReductionGroup] / n;
+            stats[seed * 4 + 3] = partial[2 * MaxReductionGroup] / n;
+        }
     }
 }
