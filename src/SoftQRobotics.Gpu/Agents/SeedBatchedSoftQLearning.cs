@@ -209,7 +209,7 @@ public sealed class SeedBatchedSoftQLearning : IDisposable
     public void ReadStatistics(Span<UpdateStats> destination)
     {
         if (destination.Length < Seeds) throw new ArgumentException($"room for {Seeds} seeds needed", nameof(destination));
-        _stats.View.CopyToCPU(_statsHost);
+        _stats.View.CopyToCPU(_device.Stream, _statsHost);
         for (int i = 0; i < Seeds; i++)
         {
             destination[i] = new UpdateStats(_statsHost[4 * i], _statsHost[4 * i + 1], double.NaN, _statsHost[4 * i + 2], _statsHost[4 * i + 3]);

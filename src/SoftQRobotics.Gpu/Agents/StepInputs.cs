@@ -25,7 +25,7 @@ internal sealed class StepInputs : IDisposable
         DrawsOffset = TerminalsOffset + batchSize;
         Stride = DrawsOffset + drawCount;
         _pinned = device.Accelerator.AllocatePageLocked1D<float>((long)seeds * Stride + ScalarCount);
-        _stream = device.Accelerator.DefaultStream;
+        _stream = device.Stream;
         Device = device.Allocate((long)seeds * Stride + ScalarCount, "step inputs");
     }
 

@@ -7,8 +7,9 @@ namespace SoftQRobotics.Gpu.Device;
 public sealed class DeviceArray : IDisposable
 {
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _buffer;
+    private readonly AcceleratorStream _stream;
 
-    internal DeviceArray(MemoryBuffer1D<float, Stride1D.Dense> buffer) => _buffer = buffer;
+    internal DeviceArray(MemoryBuffer1D<float, Stride1D.Dense> buffer, AcceleratorStream stream) => (_buffer, _stream) = (buffer, stream);
 
     /// <summary>Number of floats.</summary>
     public long Length => _buffer.Length;
@@ -25,7 +26,7 @@ public sealed class DeviceArray : IDisposable
     {
         if (source.IsEmpty) return;
         ArgumentOutOfRangeException.ThrowIfGreaterThan(offset + source.Length, Length);
-        _buffer.View.SubView(offset, source.Length).CopyFromCPU(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source), source.Length);
+        _buffer.View.SubView(offset, source.Length).CopyFromCPU(_stream, ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source), source.Length);
     }
 
     /// <summary>Copies elements offset … offset + destination.Length − 1 to <paramref name="destination"/>, waiting for the stream's earlier work.</summary>
@@ -34,12 +35,12 @@ public sealed class DeviceArray : IDisposable
     {
         if (destination.IsEmpty) return;
         ArgumentOutOfRangeException.ThrowIfGreaterThan(offset + destination.Length, Length);
-        _buffer.View.SubView(offset, destination.Length).CopyToCPU(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(destination), destination.Length);
+        _buffer.View.SubView(offset, destination.Length).CopyToCPU(_stream, ref System.Runtime.InteropServices.MemoryMarshal.GetReference(destination), destination.Length);
     }
 
     /// <summary>Copies <paramref name="length"/> elements from <paramref name="source"/> (device to device, on the stream).</summary>
     public void CopyFrom(DeviceArray source, long sourceOffset, long offset, long length) =>
-        source._buffer.View.SubView(sourceOffset, length).CopyTo(_buffer.View.SubView(offset, length));
+        source._buffer.View.SubView(sourceOffset, length).CopyTo(_stream, _buffer.View.SubView(offset, length));
 
     /// <inheritdoc/>
     public void Dispose() => _buffer.Dispose();

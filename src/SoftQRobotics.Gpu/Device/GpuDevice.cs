@@ -38,35 +38,36 @@ public sealed class GpuDevice : IDisposable
 {
     private readonly Context _context;
     private readonly CuBlas? _blas;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, FirstLayerShape> _firstLayer;
-    private readonly Action<Index1D, ArrayView<float>, int, int, int, ArrayView<float>, int, int, int> _biasActivation;
-    private readonly Action<Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, int, int, int> _activationBackward;
-    private readonly Action<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, int> _sumOverGroups;
-    private readonly Action<Index1D, ArrayView<float>, int, ArrayView<float>, int, int> _tanh;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, ArrayView<float>> _adam;
-    private readonly Action<Index1D, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double, double, int> _softTarget;
-    private readonly Action<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double> _bootstrapTarget;
-    private readonly Action<Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int> _tdGradient;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, SteinShape> _steinDirection;
-    private readonly Action<KernelConfig, ArrayView<float>, int, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<double>> _stepStatistics;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, FirstLayerShape> _firstLayer;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, int, int, int, ArrayView<float>, int, int, int> _biasActivation;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, int, int, int> _activationBackward;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, int> _sumOverGroups;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, int, ArrayView<float>, int, int> _tanh;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, ArrayView<float>> _adam;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double, double, int> _softTarget;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double> _bootstrapTarget;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int> _tdGradient;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, SteinShape> _steinDirection;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<double>> _stepStatistics;
 
     private readonly int _steinGroupSize, _reductionGroupSize;
 
-    private GpuDevice(DeviceKind kind, Context context, Accelerator accelerator, CuBlas? blas, string description)
+    private GpuDevice(DeviceKind kind, Context context, Accelerator accelerator, AcceleratorStream stream, CuBlas? blas, string description)
     {
         (Kind, _context, Accelerator, _blas, Description) = (kind, context, accelerator, blas, description);
-        _firstLayer = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, FirstLayerShape>(Kernels.FirstLayer);
-        _biasActivation = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, int, int, ArrayView<float>, int, int, int>(Kernels.BiasActivation);
-        _activationBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, int, int, int>(Kernels.ActivationBackward);
-        _sumOverGroups = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, int>(Kernels.SumOverGroups);
-        _tanh = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, int>(Kernels.Tanh);
-        _adam = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, ArrayView<float>>(Kernels.Adam);
-        _softTarget = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double, double, int>(Kernels.SoftTarget);
-        _bootstrapTarget = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double>(Kernels.BootstrapTarget);
-        _tdGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int>(Kernels.TdGradient);
-        _steinDirection = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, SteinShape>(Kernels.SteinDirection);
+        Stream = stream;
+        _firstLayer = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, FirstLayerShape>(Kernels.FirstLayer);
+        _biasActivation = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, int, int, int, ArrayView<float>, int, int, int>(Kernels.BiasActivation);
+        _activationBackward = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, int, int, int>(Kernels.ActivationBackward);
+        _sumOverGroups = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, int>(Kernels.SumOverGroups);
+        _tanh = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, int>(Kernels.Tanh);
+        _adam = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, ArrayView<float>>(Kernels.Adam);
+        _softTarget = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double, double, int>(Kernels.SoftTarget);
+        _bootstrapTarget = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double>(Kernels.BootstrapTarget);
+        _tdGradient = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int>(Kernels.TdGradient);
+        _steinDirection = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, SteinShape>(Kernels.SteinDirection);
         _steinGroupSize = Math.Min(128, accelerator.MaxNumThreadsPerGroup);
-        _stepStatistics = accelerator.LoadStreamKernel<ArrayView<float>, int, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<double>>(Kernels.StepStatistics);
+        _stepStatistics = accelerator.LoadKernel<ArrayView<float>, int, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<double>>(Kernels.StepStatistics);
         _reductionGroupSize = 1 << (int)Math.Log2(Math.Min(Kernels.MaxReductionGroup, accelerator.MaxNumThreadsPerGroup));
     }
 
@@ -78,7 +79,7 @@ public sealed class GpuDevice : IDisposable
         {
             var cpuContext = Context.Create(builder => builder.CPU().EnableAlgorithms());
             var cpu = cpuContext.CreateCPUAccelerator(0);
-            return new GpuDevice(kind, cpuContext, cpu, null, $"ILGPU CPU accelerator ({cpu.MaxNumThreadsPerGroup} threads per group), GEMM by {Learning.Blas.Gemm.Describe(Learning.Blas.Gemm.Active)}");
+            return new GpuDevice(kind, cpuContext, cpu, cpu.CreateStream(), null, $"ILGPU CPU accelerator ({cpu.MaxNumThreadsPerGroup} threads per group), GEMM by {Learning.Blas.Gemm.Describe(Learning.Blas.Gemm.Active)}");
         }
 
         Context context;
@@ -107,10 +108,12 @@ public sealed class GpuDevice : IDisposable
             throw new GpuUnavailableException($"the CUDA device could not be opened: {e.Message.Split('\n')[0]}", e);
         }
         CuBlas blas;
+        // our own stream: CUDA graphs cannot capture ILGPU's default stream (the legacy NULL stream)
+        var stream = (CudaStream)accelerator.CreateStream();
         try
         {
             accelerator.Bind();
-            blas = new CuBlas(((CudaStream)accelerator.DefaultStream).StreamPtr);
+            blas = new CuBlas(stream.StreamPtr);
         }
         catch (Exception e) when (e is DllNotFoundException or InvalidOperationException or EntryPointNotFoundException)
         {
@@ -124,7 +127,7 @@ public sealed class GpuDevice : IDisposable
         _ = device;
         try
         {
-            return new GpuDevice(kind, context, accelerator, blas, description) { UsesGraphs = Environment.GetEnvironmentVariable("SOFTQ_CUDA_GRAPHS") != "0" };
+            return new GpuDevice(kind, context, accelerator, stream, blas, description) { UsesGraphs = Environment.GetEnvironmentVariable("SOFTQ_CUDA_GRAPHS") != "0" };
         }
         catch (Exception e) when (e is InternalCompilerException or NotSupportedException or AcceleratorException)
         {
@@ -152,7 +155,10 @@ public sealed class GpuDevice : IDisposable
     public Accelerator Accelerator { get; }
 
     /// <summary>The CUDA stream everything is launched on (0 on the CPU accelerator).</summary>
-    public nint StreamHandle => Accelerator.DefaultStream is CudaStream cuda ? cuda.StreamPtr : 0;
+    public nint StreamHandle => Stream is CudaStream cuda ? cuda.StreamPtr : 0;
+
+    /// <summary>The stream every kernel, product and copy of the engine runs on, in order.</summary>
+    public AcceleratorStream Stream { get; }
 
     /// <summary>Whether updates are captured into CUDA graphs and replayed (CUDA, unless <c>SOFTQ_CUDA_GRAPHS=0</c>).</summary>
     public bool UsesGraphs { get; set; } = true;
@@ -176,8 +182,8 @@ public sealed class GpuDevice : IDisposable
         try
         {
             var buffer = Accelerator.Allocate1D<float>(Math.Max(1, length));
-            buffer.MemSetToZero();
-            return new DeviceArray(buffer);
+            buffer.MemSetToZero(Stream);
+            return new DeviceArray(buffer, Stream);
         }
         catch (Exception e) when (e is OutOfMemoryException || e.GetType().Name.Contains("Cuda", StringComparison.Ordinal) || e is AcceleratorException)
         {
@@ -189,12 +195,12 @@ public sealed class GpuDevice : IDisposable
     internal MemoryBuffer1D<double, Stride1D.Dense> AllocateDoubles(long length)
     {
         var buffer = Accelerator.Allocate1D<double>(length);
-        buffer.MemSetToZero();
+        buffer.MemSetToZero(Stream);
         return buffer;
     }
 
     /// <summary>Waits for every launched kernel and product.</summary>
-    public void Synchronize() => Accelerator.Synchronize();
+    public void Synchronize() => Stream.Synchronize();
 
     /// <summary>
     /// Row-major C_s = α·op(A_s)·op(B_s) + β·C_s for every seed s, op(A) (m × k), op(B) (k × n), C (m × n),
@@ -213,7 +219,7 @@ public sealed class GpuDevice : IDisposable
             _blas.SgemmStridedBatched(transB, transA, n, m, k, alpha, b.Pointer, ldb, b.SeedStride, a.Pointer, lda, a.SeedStride, beta, c.Pointer, ldc, c.SeedStride, seeds);
             return;
         }
-        Accelerator.Synchronize();
+        Stream.Synchronize();
         long lengthA = ((transA ? k : m) - 1L) * lda + (transA ? m : k), lengthB = ((transB ? n : k) - 1L) * ldb + (transB ? k : n), lengthC = (m - 1L) * ldc + n;
         for (int s = 0; s < seeds; s++)
         {
@@ -227,74 +233,75 @@ public sealed class GpuDevice : IDisposable
     internal void FirstLayer(int extent, ArrayView<float> parameters, ArrayView<float> groups, ArrayView<float> rows, ArrayView<float> output, FirstLayerShape shape)
     {
         Launches++;
-        _firstLayer(extent, parameters, groups, rows, output, shape);
+        _firstLayer(Stream, extent, parameters, groups, rows, output, shape);
     }
 
     internal void BiasActivation(int seeds, SeedTensor y, int rows, int width, SeedTensor parameters, int biasOffset, int activation)
     {
         Launches++;
-        _biasActivation(seeds * rows * width, y.View, rows * width, width, y.Stride, parameters.View, biasOffset, parameters.Stride, activation);
+        _biasActivation(Stream, seeds * rows * width, y.View, rows * width, width, y.Stride, parameters.View, biasOffset, parameters.Stride, activation);
     }
 
     internal void ActivationBackward(int seeds, SeedTensor gradient, SeedTensor y, SeedTensor delta, int count, int activation)
     {
         Launches++;
-        _activationBackward(seeds * count, gradient.View, gradient.Stride, y.View, y.Stride, delta.View, delta.Stride, count, activation);
+        _activationBackward(Stream, seeds * count, gradient.View, gradient.Stride, y.View, y.Stride, delta.View, delta.Stride, count, activation);
     }
 
     internal void SumOverGroups(int seeds, SeedTensor delta, SeedTensor sums, int groups, int perGroup, int width)
     {
         Launches++;
-        _sumOverGroups(seeds * groups * width, delta.View, delta.Stride, sums.View, sums.Stride, groups, perGroup, width);
+        _sumOverGroups(Stream, seeds * groups * width, delta.View, delta.Stride, sums.View, sums.Stride, groups, perGroup, width);
     }
 
     internal void Tanh(int seeds, SeedTensor u, SeedTensor a, int count)
     {
         Launches++;
-        _tanh(seeds * count, u.View, u.Stride, a.View, a.Stride, count);
+        _tanh(Stream, seeds * count, u.View, u.Stride, a.View, a.Stride, count);
     }
 
     internal void Adam(DeviceArray parameters, DeviceArray gradients, DeviceArray m, DeviceArray v, float beta1, float beta2, float epsilon, SeedTensor stepSize)
     {
         Launches++;
-        _adam((int)parameters.Length, parameters.View, gradients.View, m.View, v.View, beta1, beta2, epsilon, stepSize.View);
+        _adam(Stream, (int)parameters.Length, parameters.View, gradients.View, m.View, v.View, beta1, beta2, epsilon, stepSize.View);
     }
 
     internal void SoftTarget(int seeds, int n, SeedTensor qBar, int valueParticles, SeedTensor batch, int rewardOffset, int terminalOffset, SeedTensor y, double alpha, double discount, int actionDim)
     {
         Launches++;
-        _softTarget(seeds * n, qBar.View, qBar.Stride, valueParticles, batch.View, batch.Stride, rewardOffset, terminalOffset, y.View, y.Stride, n, alpha, discount, actionDim);
+        _softTarget(Stream, seeds * n, qBar.View, qBar.Stride, valueParticles, batch.View, batch.Stride, rewardOffset, terminalOffset, y.View, y.Stride, n, alpha, discount, actionDim);
     }
 
     internal void BootstrapTarget(int seeds, int n, SeedTensor qNext, SeedTensor batch, int rewardOffset, int terminalOffset, SeedTensor y, double discount)
     {
         Launches++;
-        _bootstrapTarget(seeds * n, qNext.View, qNext.Stride, batch.View, batch.Stride, rewardOffset, terminalOffset, y.View, y.Stride, n, discount);
+        _bootstrapTarget(Stream, seeds * n, qNext.View, qNext.Stride, batch.View, batch.Stride, rewardOffset, terminalOffset, y.View, y.Stride, n, discount);
     }
 
     internal void TdGradient(int seeds, int n, SeedTensor q, SeedTensor y, SeedTensor gradient, SeedTensor qCopy)
     {
         Launches++;
-        _tdGradient(seeds * n, q.View, q.Stride, y.View, y.Stride, gradient.View, qCopy.View, n);
+        _tdGradient(Stream, seeds * n, q.View, q.Stride, y.View, y.Stride, gradient.View, qCopy.View, n);
     }
 
     internal void SteinDirection(int seeds, ArrayView<float> particles, ArrayView<float> actions, ArrayView<float> dQda, ArrayView<float> distances,
         ArrayView<float> gradient, ArrayView<float> squaredNorms, SteinShape shape)
     {
         Launches++;
-        _steinDirection(new KernelConfig(seeds * shape.States, _steinGroupSize), particles, actions, dQda, distances, gradient, squaredNorms, shape);
+        _steinDirection(Stream, new KernelConfig(seeds * shape.States, _steinGroupSize), particles, actions, dQda, distances, gradient, squaredNorms, shape);
     }
 
     internal void StepStatistics(int seeds, SeedTensor q, SeedTensor y, int n, SeedTensor second, int secondCount, bool stein, ArrayView<double> stats)
     {
         Launches++;
-        _stepStatistics(new KernelConfig(seeds, _reductionGroupSize), q.View, q.Stride, y.View, y.Stride, n, second.View, second.Stride, secondCount, stein ? 1 : 0, stats);
+        _stepStatistics(Stream, new KernelConfig(seeds, _reductionGroupSize), q.View, q.Stride, y.View, y.Stride, n, second.View, second.Stride, secondCount, stein ? 1 : 0, stats);
     }
 
     /// <inheritdoc/>
     public void Dispose()
     {
         _blas?.Dispose();
+        Stream.Dispose();
         Accelerator.Dispose();
         _context.Dispose();
     }
