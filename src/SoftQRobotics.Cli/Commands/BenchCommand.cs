@@ -29,11 +29,20 @@ internal static class BenchCommand
         };
         var device = new Option<string>("--device") { Description = "cpu (the CPU engine) or cuda (the GPU engine: every seed count of --seeds, 10× the steps)", DefaultValueFactory = _ => "cpu" };
         var seeds = new Option<string>("--seeds") { Description = "with --device cuda: seed counts to measure, comma-separated (e.g. 1,10)", DefaultValueFactory = _ => "1,10" };
-        var command = new Command("learner", "SQL and DDPG gradient steps per second for the paper's network configurations, against the GEMM backend's sgemm and the core's FMA peak.") { steps, json, backends, device, seeds };
+        var configs = new Option<string>("--config")
+        {
+            Description = $"network configurations to measure, comma-separated ({string.Join(", ", LearnerConfig.Canonical.Select(c => c.Name))}; default: all)",
+        };
+        var command = new Command("learner", "SQL and DDPG gradient steps per second for the paper's network configurations, against the GEMM backend's sgemm and the core's FMA peak.") { steps, json, backends, device, seeds, configs };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             var kind = DeviceOption.Parse(parse.GetValue(device));
-            if (kind is { } gpuKind) return MeasureDevice(gpuKind, DeviceOption.SeedCounts(parse.GetValue(seeds)), 10 * parse.GetValue(steps), parse.GetValue(json));
+            var chosenConfigs = parse.GetValue(configs) is { Length: > 0 } names
+                ? names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    .Select(name => LearnerConfig.Canonical.FirstOrDefault(c => c.Name == name) ?? throw new ArgumentException($"--config: no configuration '{name}' ({string.Join(", ", LearnerConfig.Canonical.Select(c => c.Name))})"))
+                    .ToArray()
+                : LearnerConfig.Canonical;
+            if (kind is { } gpuKind) return MeasureDevice(gpuKind, chosenConfigs, DeviceOption.SeedCounts(parse.GetValue(seeds)), 10 * parse.GetValue(steps), parse.GetValue(json));
             var chosen = parse.GetValue(backends) switch
             {
                 null or "" => [Gemm.Active],
@@ -41,7 +50,7 @@ internal static class BenchCommand
                 var list => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(Gemm.Parse).ToArray(),
             };
             foreach (var backend in chosen) Gemm.Describe(backend);   // a missing library fails before any measurement
-            MeasureAll(LearnerConfig.Canonical, config => LearnerThroughput.Measure(config, chosen, parse.GetValue(steps)), parse.GetValue(json),
+            MeasureAll(chosenConfigs, config => LearnerThroughput.Measure(config, chosen, parse.GetValue(steps)), parse.GetValue(json),
                 r => $"{r.Config,-10} SQL {r.SqlStepsPerSecond,7:F1} steps/s (2 threads {r.SqlStepsPerSecond2Threads,7:F1})  DDPG {r.DdpgStepsPerSecond,7:F1} steps/s  " +
                      $"{r.GflopsAchieved,6:F1} GFLOP/s of sgemm {r.SgemmGflops,6:F1} = {r.FlopRateFraction:F2}  " +
                      $"peak {r.Peak.Gflops,6:F1} ({r.Peak.VectorBits}-bit FMA) = {r.PeakFraction:F2}  " +
@@ -71,11 +80,11 @@ internal static class BenchCommand
     }
 
     /// <summary>The GPU engine's rows: each canonical configuration at each seed count.</summary>
-    private static int MeasureDevice(DeviceKind kind, int[] seedCounts, int steps, bool asJson)
+    private static int MeasureDevice(DeviceKind kind, LearnerConfig[] configs, int[] seedCounts, int steps, bool asJson)
     {
         using var gpu = GpuDevice.Open(kind);
         if (!asJson) Console.WriteLine($"device: {gpu.Description}");
-        MeasureAll(LearnerConfig.Canonical, config => GpuLearnerThroughput.Measure(gpu, config, seedCounts, steps), asJson,
+        MeasureAll(configs, config => GpuLearnerThroughput.Measure(gpu, config, seedCounts, steps), asJson,
             r => $"{r.Config,-10} S={r.Seeds,-3} SQL {r.SqlSeedStepsPerSecond,9:F0} seed-steps/s ({r.SqlStepsPerSecond,7:F0} steps/s, {r.SqlLaunchesPerStep:F0} launches)  " +
                  $"DDPG {r.DdpgSeedStepsPerSecond,9:F0} seed-steps/s ({r.DdpgLaunchesPerStep:F0} launches)  {r.TflopsAchieved,6:F2} TFLOP/s of cuBLAS {r.GemmTflops,6:F2}  alloc {r.BytesAllocatedPerStep:F0} B/step",
             r => new

@@ -44,7 +44,7 @@ public sealed class GpuDevice : IDisposable
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, int> _sumOverGroups;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, int, ArrayView<float>, int, int> _tanh;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, ArrayView<float>> _adam;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double, double, int> _softTarget;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double, double, int> _softTarget;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double> _bootstrapTarget;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int> _tdGradient;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, SteinShape> _steinDirection;
@@ -62,7 +62,7 @@ public sealed class GpuDevice : IDisposable
         _sumOverGroups = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, int>(Kernels.SumOverGroups);
         _tanh = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, int>(Kernels.Tanh);
         _adam = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, ArrayView<float>>(Kernels.Adam);
-        _softTarget = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double, double, int>(Kernels.SoftTarget);
+        _softTarget = accelerator.LoadKernel<ArrayView<float>, int, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double, double, int>(Kernels.SoftTarget);
         _bootstrapTarget = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double>(Kernels.BootstrapTarget);
         _tdGradient = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int>(Kernels.TdGradient);
         _steinDirection = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, SteinShape>(Kernels.SteinDirection);
@@ -269,7 +269,7 @@ public sealed class GpuDevice : IDisposable
     internal void SoftTarget(int seeds, int n, SeedTensor qBar, int valueParticles, SeedTensor batch, int rewardOffset, int terminalOffset, SeedTensor y, double alpha, double discount, int actionDim)
     {
         Launches++;
-        _softTarget(Stream, seeds * n, qBar.View, qBar.Stride, valueParticles, batch.View, batch.Stride, rewardOffset, terminalOffset, y.View, y.Stride, n, alpha, discount, actionDim);
+        _softTarget(Stream, new KernelConfig(seeds * n, Math.Min(_reductionGroupSize, 1 << (int)Math.Ceiling(Math.Log2(valueParticles)))), qBar.View, qBar.Stride, valueParticles, batch.View, batch.Stride, rewardOffset, terminalOffset, y.View, y.Stride, n, alpha, discount, actionDim);
     }
 
     internal void BootstrapTarget(int seeds, int n, SeedTensor qNext, SeedTensor batch, int rewardOffset, int terminalOffset, SeedTensor y, double discount)

@@ -99,23 +99,44 @@ internal static class Kernels
     }
 
     /// <summary>
-    /// SQL's TD target over (seeds × N): y_i = r_i + γ(1 − terminal_i)·V_soft(s′_i), V_soft from the K_V
+    /// SQL's TD target, one thread group per (seed, state i) (a power of two, at most
+    /// <see cref="MaxReductionGroup"/> threads): y_i = r_i + γ(1 − terminal_i)·V_soft(s′_i), V_soft from the K_V
     /// values Q̄(s′_i, a′_ik) by uniform importance sampling (eq. 10):
-    /// V = max + α·[ln Σ_k exp((Q̄_k − max)/α) − ln K_V] + d·α·ln 2, in double precision like the CPU engine.
+    /// V = max + α·[ln Σ_k exp((Q̄_k − max)/α) − ln K_V] + d·α·ln 2; the maximum and the sum by fixed trees,
+    /// the sum and V in double precision like the CPU engine.
     /// </summary>
-    public static void SoftTarget(Index1D index, ArrayView<float> qBar, int qBarStride, int valueParticles, ArrayView<float> batch, int batchStride, int rewardOffset, int terminalOffset,
+    public static void SoftTarget(ArrayView<float> qBar, int qBarStride, int valueParticles, ArrayView<float> batch, int batchStride, int rewardOffset, int terminalOffset,
         ArrayView<float> y, int yStride, int n, double alpha, double discount, int actionDim)
     {
-        int seed = index / n, i = index % n;
+        int seed = Grid.IdxX / n, i = Grid.IdxX % n, tid = Group.IdxX, threads = Group.DimX;
+        var partial = SharedMemory.Allocate<double>(MaxReductionGroup);
         int first = seed * qBarStride + i * valueParticles;
         double max = double.NegativeInfinity;
-        for (int k = 0; k < valueParticles; k++) max = Math.Max(max, qBar[first + k]);
+        for (int k = tid; k < valueParticles; k += threads) max = Math.Max(max, qBar[first + k]);
+        partial[tid] = max;
+        Group.Barrier();
+        for (int half = threads / 2; half > 0; half /= 2)
+        {
+            if (tid < half) partial[tid] = Math.Max(partial[tid], partial[tid + half]);
+            Group.Barrier();
+        }
+        max = partial[0];
+        Group.Barrier();
         double sum = 0;
-        for (int k = 0; k < valueParticles; k++) sum += Math.Exp((qBar[first + k] - max) / alpha);
-        double value = max + alpha * (Math.Log(sum) - Math.Log(valueParticles)) + actionDim * alpha * Math.Log(2.0);
-        float v = (float)value;
-        int b = seed * batchStride;
-        y[seed * yStride + i] = batch[b + rewardOffset + i] + (float)(discount * (1 - batch[b + terminalOffset + i])) * v;
+        for (int k = tid; k < valueParticles; k += threads) sum += Math.Exp((qBar[first + k] - max) / alpha);
+        partial[tid] = sum;
+        Group.Barrier();
+        for (int half = threads / 2; half > 0; half /= 2)
+        {
+            if (tid < half) partial[tid] += partial[tid + half];
+            Group.Barrier();
+        }
+        if (tid == 0)
+        {
+            double value = max + alpha * (Math.Log(partial[0]) - Math.Log(valueParticles)) + actionDim * alpha * Math.Log(2.0);
+            int b = seed * batchStride;
+            y[seed * yStride + i] = batch[b + rewardOffset + i] + (float)(discount * (1 - batch[b + terminalOffset + i])) * (float)value;
+        }
     }
 
     /// <summary>DDPG's TD target over (seeds × N): y_i = r_i + γ(1 − terminal_i)·Q̄(s′_i, μ̄(s′_i)).</summary>
