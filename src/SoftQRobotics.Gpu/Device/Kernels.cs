@@ -103,7 +103,8 @@ internal static class Kernels
     /// <see cref="MaxReductionGroup"/> threads): y_i = r_i + γ(1 − terminal_i)·V_soft(s′_i), V_soft from the K_V
     /// values Q̄(s′_i, a′_ik) by uniform importance sampling (eq. 10):
     /// V = max + α·[ln Σ_k exp((Q̄_k − max)/α) − ln K_V] + d·α·ln 2; the maximum and the sum by fixed trees,
-    /// the sum and V in double precision like the CPU engine.
+    /// the terms in single precision (a double exp is a slow software routine in PTX; each term is in (0, 1],
+    /// so its relative error stays ~10⁻⁷), the sum and V in double.
     /// </summary>
     public static void SoftTarget(ArrayView<float> qBar, int qBarStride, int valueParticles, ArrayView<float> batch, int batchStride, int rewardOffset, int terminalOffset,
         ArrayView<float> y, int yStride, int n, double alpha, double discount, int actionDim)
@@ -123,7 +124,8 @@ internal static class Kernels
         max = partial[0];
         Group.Barrier();
         double sum = 0;
-        for (int k = tid; k < valueParticles; k += threads) sum += Math.Exp((qBar[first + k] - max) / alpha);
+        float top = (float)max, inverseAlpha = (float)(1 / alpha);
+        for (int k = tid; k < valueParticles; k += threads) sum += MathF.Exp((qBar[first + k] - top) * inverseAlpha);
         partial[tid] = sum;
         Group.Barrier();
         for (int half = threads / 2; half > 0; half /= 2)
