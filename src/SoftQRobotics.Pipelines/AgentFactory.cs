@@ -11,7 +11,7 @@ public static class AgentFactory
     public static IAgent Create(RunConfig config)
     {
         var spec = TaskRegistry.Get(config.Task).Spec;
-        ulong seed = (ulong)config.Seed * 2654435761UL + 17;
+        ulong seed = AgentSeed(config.Seed);
         int actBatch = config.Trainer.EvaluationEpisodes;
         return config.Learner switch
         {
@@ -20,6 +20,9 @@ public static class AgentFactory
             var other => throw new InvalidOperationException($"no agent for {other.GetType().Name}"),
         };
     }
+
+    /// <summary>The seed of the agent's own generator (initialisation and draws) for run seed <paramref name="runSeed"/>.</summary>
+    public static ulong AgentSeed(int runSeed) => (ulong)runSeed * 2654435761UL + 17;
 
     /// <summary>The agent a run's last checkpoint holds, with the checkpoint's tensors.</summary>
     /// <exception cref="InvalidDataException">no checkpoint, or a corrupt one.</exception>

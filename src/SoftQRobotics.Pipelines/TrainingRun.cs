@@ -48,12 +48,14 @@ public sealed class TrainingRun : IDisposable
 
     /// <summary>Creates a run directory and a fresh agent for <paramref name="config"/>.</summary>
     /// <param name="name">run name stem, e.g. the config file's name</param>
-    public static TrainingRun Start(RunConfig config, string name, string? runDirectory, string command)
+    /// <param name="agent">the agent to train (a GPU engine's seed, see docs/gpu.md); null: a fresh CPU-engine agent</param>
+    /// <param name="device">where the agent learns, for run.json ("cpu" when null)</param>
+    public static TrainingRun Start(RunConfig config, string name, string? runDirectory, string command, IAgent? agent = null, string? device = null)
     {
         var run = RunDirectory.Create(runDirectory, name, config.Seed);
-        var agent = AgentFactory.Create(config);
+        agent ??= AgentFactory.Create(config);
         var training = new TrainingRun(run, config, agent, AgentFactory.CreateTrainer(config, agent), ModeTrain);
-        training.WriteHeader(command, name, finetunedFrom: null);
+        training.WriteHeader(command, name, finetunedFrom: null, device ?? "cpu");
         return training;
     }
 
@@ -85,7 +87,7 @@ public sealed class TrainingRun : IDisposable
         agent.LoadNetworks(tensors, source.CheckpointFile);
         var trainer = AgentFactory.CreateTrainer(config, agent, new FinetuneSchedule(config));
         var training = new TrainingRun(run, config, agent, trainer, ModeFinetune);
-        training.WriteHeader(command, name, finetunedFrom: source.Path);
+        training.WriteHeader(command, name, finetunedFrom: source.Path, "cpu");
         return training;
     }
 
@@ -217,7 +219,7 @@ public sealed class TrainingRun : IDisposable
             new RenderRequest(1, _config.Video.Camera, _config.Video.Width, _config.Video.Height, _config.Seed + 1_000_000 + epoch, file));
     }
 
-    private void WriteHeader(string command, string name, string? finetunedFrom)
+    private void WriteHeader(string command, string name, string? finetunedFrom, string device)
     {
         File.WriteAllText(_run.ConfigFile, _config.ToYaml());
         _run.WriteRunInfo(new JsonObject
@@ -228,6 +230,7 @@ public sealed class TrainingRun : IDisposable
             ["algorithm"] = RunConfig.SnakeCase(_config.Algorithm.ToString()),
             ["mode"] = _mode == ModeFinetune ? "finetune" : "train",
             ["finetuned_from"] = finetunedFrom,
+            ["device"] = device,
             ["command"] = command,
             ["started"] = DateTime.UtcNow.ToString("O"),
             ["status"] = "running",

@@ -45,6 +45,7 @@ internal static class SweepCommand
             {
                 r.AddError("give --config FILE and --seeds, or --resume SWEEP_DIR");
             }
+            if (r.GetResult(backend) is { } b && b.GetValueOrDefault<SweepBackend>() == SweepBackend.Batched) r.AddError("--backend batched is `softq train --seeds`: local or slurm here");
             if (r.GetResult(cpus) is { } c && c.GetValueOrDefault<int>() < 1) r.AddError("--cpus-per-task must be at least 1");
             if (r.GetResult(signalBefore) is { } sb && sb.GetValueOrDefault<int>() < 0) r.AddError("--signal-before must be ≥ 0 seconds");
         });

@@ -12,12 +12,22 @@ internal static class TrainCommand
         var config = new Option<string>("--config") { Description = "experiment config (configs/EXPERIMENT.ALGO[.quick].yaml)" };
         var resume = new Option<string>("--resume") { Description = "continue the run in RUN_DIR from its last checkpoint" };
         var (seed, runDir, epochs, threads) = CommonOptions();
+        var seeds = new Option<string>("--seeds") { Description = "train these seeds together in this process (0-9, 0,3,5) into runs/NAME__seeds-TIME/seedN/ (--run-dir names that folder)" };
+        var device = new Option<string>("--device") { Description = "with --seeds: cpu (the CPU engine, seeds side by side) or cuda (one GPU learns every seed at once; docs/gpu.md)", DefaultValueFactory = _ => "cpu" };
         var command = new Command("train", "Train an agent from a config into a run directory (metrics.csv, checkpoints, evaluation traces); Ctrl-C checkpoints and stops.")
         {
-            config, resume, seed, runDir, epochs, threads,
+            config, resume, seed, runDir, epochs, threads, seeds, device,
         };
         command.Validators.Add(r =>
         {
+            if (r.GetResult(seeds) is not null && (r.GetResult(seed) is not null || r.GetResult(resume) is not null))
+            {
+                r.AddError("--seeds trains several seeds from --config: --seed and --resume do not apply");
+            }
+            if (r.GetResult(seeds) is null && r.GetResult(device) is { Implicit: false } chosen && chosen.GetValueOrDefault<string>() != "cpu")
+            {
+                r.AddError("--device cuda trains with --seeds (one seed: --seeds 0)");
+            }
             if ((r.GetResult(config) is null) == (r.GetResult(resume) is null)) r.AddError("give exactly one of --config FILE or --resume RUN_DIR");
             if (r.GetResult(resume) is not null && (r.GetResult(seed) is not null || r.GetResult(runDir) is not null))
             {
@@ -26,6 +36,11 @@ internal static class TrainCommand
         });
         command.SetAction(parse => CommandRunner.Run(() =>
         {
+            if (parse.GetValue(seeds) is { } seedList)
+            {
+                return SeedGroup.Train(parse.GetRequiredValue(config), SweepCommand.ParseSeeds(seedList), DeviceOption.Parse(parse.GetValue(device)),
+                    Configure(parse.GetRequiredValue(config), null, parse.GetValue(epochs), parse.GetValue(threads)), parse.GetValue(runDir), CommandLine());
+            }
             TrainingRun run;
             if (parse.GetValue(resume) is { } resumeDir)
             {

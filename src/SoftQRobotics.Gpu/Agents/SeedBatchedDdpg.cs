@@ -13,7 +13,7 @@ namespace SoftQRobotics.Gpu.Agents;
 /// DDPG (the paper's baseline) for S seeds at once on a device, each seed its own actor μ, critic Q,
 /// targets and Adam moments; computes what <see cref="Ddpg.Update"/> computes, seed by seed.
 /// </summary>
-public sealed class SeedBatchedDdpg : IDisposable
+public sealed class SeedBatchedDdpg : ISeedBatchedLearner
 {
     private readonly GpuDevice _device;
     private readonly DdpgSettings _settings;
@@ -202,6 +202,18 @@ public sealed class SeedBatchedDdpg : IDisposable
         (Updates, AdamStep) = (Counter("updates", 0), Counter("adam_q_step", 1));
         _rngs[seed].State = BitPacking.ToUInt64(ParameterFile.Take(tensors, "rng", 4, source));
     }
+
+    /// <inheritdoc/>
+    public Rng Generator(int seed) => _rngs[seed];
+
+    /// <inheritdoc/>
+    public int PolicyParameterCount => _mu.ParameterCount;
+
+    /// <inheritdoc/>
+    public void DownloadPolicies(Span<float> destination) => _mu.Parameters.Download(destination[..(int)_mu.Parameters.Length]);
+
+    /// <inheritdoc/>
+    public float[] DownloadCritic(int seed) => _q.Download(seed);
 
     /// <inheritdoc/>
     public void Dispose()

@@ -20,7 +20,7 @@ namespace SoftQRobotics.Gpu.Agents;
 /// Not on the device (yet): fine-tuning's frozen noise, annealed K and the hard-max target; acting
 /// (the policy is downloaded to the CPU engine for that, see <see cref="SaveState"/>).
 /// </remarks>
-public sealed class SeedBatchedSoftQLearning : IDisposable
+public sealed class SeedBatchedSoftQLearning : ISeedBatchedLearner
 {
     private readonly GpuDevice _device;
     private readonly SqlSettings _settings;
@@ -280,6 +280,18 @@ public sealed class SeedBatchedSoftQLearning : IDisposable
         Alpha = BitPacking.ToDouble(ParameterFile.Take(tensors, "alpha", 1, source))[0];
         _rngs[seed].State = BitPacking.ToUInt64(ParameterFile.Take(tensors, "rng", 4, source));
     }
+
+    /// <inheritdoc/>
+    public Rng Generator(int seed) => _rngs[seed];
+
+    /// <inheritdoc/>
+    public int PolicyParameterCount => _f.ParameterCount;
+
+    /// <inheritdoc/>
+    public void DownloadPolicies(Span<float> destination) => _f.Parameters.Download(destination[..(int)_f.Parameters.Length]);
+
+    /// <inheritdoc/>
+    public float[] DownloadCritic(int seed) => _q.Download(seed);
 
     /// <inheritdoc/>
     public void Dispose()

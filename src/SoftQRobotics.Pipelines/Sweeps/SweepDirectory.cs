@@ -11,6 +11,9 @@ public enum SweepBackend
 
     /// <summary>One Slurm job array, one array task per seed (array index = seed).</summary>
     Slurm,
+
+    /// <summary>One process training every seed together (<c>softq train --seeds</c>, on the CPU or a GPU); <c>sweep --resume</c> continues its unfinished seeds as local processes.</summary>
+    Batched,
 }
 
 /// <summary>How a seed of a sweep stands, read from its run directory's run.json.</summary>
