@@ -93,14 +93,15 @@ public sealed class TrainingRun : IDisposable
 
     /// <summary>Continues a run from its last checkpoint; metric rows written after it are dropped.</summary>
     /// <param name="threads">learner threads for this session (null: as configured); results do not depend on it</param>
-    public static TrainingRun Resume(string runDirectory, int? epochs, int? threads = null)
+    /// <param name="agent">the agent to continue (a GPU engine's seed); null: a CPU-engine agent</param>
+    public static TrainingRun Resume(string runDirectory, int? epochs, int? threads = null, IAgent? agent = null)
     {
         var run = RunDirectory.Open(runDirectory);
         var config = run.LoadConfig();
         if (epochs is { } e) config = config with { Epochs = e };
         if (threads is { } t) config = config with { Threads = t };
         var tensors = run.LoadCheckpoint();
-        var agent = AgentFactory.Create(config);
+        agent ??= AgentFactory.Create(config);
         agent.LoadState(tensors, run.CheckpointFile);
         int mode = (int)CheckpointCounters.Read(tensors, "run_mode", run.CheckpointFile, legacyTensor: "run_mode", legacyIndex: 0, legacyLength: 1);
         var trainer = AgentFactory.CreateTrainer(config, agent, mode == ModeFinetune ? new FinetuneSchedule(config) : null);

@@ -2,6 +2,7 @@ using SoftQRobotics.Envs;
 using SoftQRobotics.Gpu.Agents;
 using SoftQRobotics.Gpu.Device;
 using SoftQRobotics.Pipelines;
+using SoftQRobotics.Learning.Nn;
 using SoftQRobotics.Pipelines.Sweeps;
 
 namespace SoftQRobotics.Cli.Commands;
@@ -31,11 +32,47 @@ internal static class SeedGroup
         Console.Error.WriteLine($"seeds {string.Join(",", seeds)} in {sweep.Path} ({(gpu is null ? "CPU engine" : gpu.Description)})");
         var runs = seeds.Select((seed, i) => TrainingRun.Start(settings with { Seed = seed }, name, sweep.SeedDirectory(seed), command, group?.Agents[i], gpu?.Description)).ToArray();
 
+        return RunAll(runs, seeds, group, settings.Epochs, settings.LearnerThreads, sweep.Path);
+    }
+
+    /// <summary>
+    /// <c>softq train --resume DIR --device cuda</c>: continues the seeds of a <c>--seeds</c> folder (or one run) on
+    /// the GPU from their checkpoints. They must stand at the same step (as a GPU group leaves them): the
+    /// device updates every seed together.
+    /// </summary>
+    public static int Resume(string directory, DeviceKind device, int? epochs, int? threads)
+    {
+        bool isGroup = File.Exists(Path.Combine(directory, "sweep.json"));
+        var seeds = isGroup ? SweepDirectory.Open(directory).Manifest.Seeds : [RunDirectory.Open(directory).LoadConfig().Seed];
+        var folders = isGroup ? seeds.Select(SweepDirectory.Open(directory).SeedDirectory).ToArray() : [directory];
+        var configs = folders.Select(f => RunDirectory.Open(f).LoadConfig()).ToArray();
+        var positions = folders.Select(f =>
+        {
+            var run = RunDirectory.Open(f);
+            var tensors = run.LoadCheckpoint();
+            return (Updates: CheckpointCounters.Read(tensors, "updates", run.CheckpointFile, "counters", 0, 6), Steps: CheckpointCounters.Read(tensors, "env_steps", run.CheckpointFile, "trainer_counters", 0, 6));
+        }).ToArray();
+        if (positions.Distinct().Count() > 1 || configs.Select(c => (c.Task, c.Learner.GetType(), c.Learner.BatchSize, string.Join(",", c.Learner.HiddenSizes))).Distinct().Count() > 1)
+        {
+            throw new InvalidDataException($"{directory}: its seeds stand at different steps or differ in task or networks " +
+                $"({string.Join(", ", seeds.Zip(positions, (s, p) => $"seed {s}: {p.Steps} env steps, {p.Updates} updates"))}); continue them on the CPU engine: softq sweep --resume {directory}");
+        }
+        var settings = configs[0];
+        var spec = TaskRegistry.Get(settings.Task).Spec;
+        using var gpu = GpuDevice.Open(device);
+        using var group = new DeviceAgentGroup(gpu, spec.ObservationSize, spec.ActionSize, settings.Learner, [.. seeds.Select(AgentFactory.AgentSeed)], settings.Trainer.EvaluationEpisodes);
+        var runs = folders.Select((f, i) => TrainingRun.Resume(f, epochs, threads, group.Agents[i])).ToArray();
+        Console.Error.WriteLine($"resuming seeds {string.Join(",", seeds)} of {directory} after epoch {runs[0].CompletedEpochs} ({gpu.Description})");
+        return RunAll(runs, seeds, group, epochs ?? settings.Epochs, settings.LearnerThreads, directory);
+    }
+
+    private static int RunAll(TrainingRun[] runs, int[] seeds, DeviceAgentGroup? group, int epochs, int learnerThreads, string folder)
+    {
         using var stop = new StopSignals(includeUsr1: true);
         var token = group?.StopWhen(stop.Token) ?? stop.Token;
         var finished = new bool[runs.Length];
         var failures = new Exception?[runs.Length];
-        var progress = new SeedProgress(seeds, settings.Epochs);
+        var progress = new SeedProgress(seeds, epochs);
         void RunSeed(int i)
         {
             try
@@ -58,7 +95,7 @@ internal static class SeedGroup
         }
         else
         {
-            int parallel = Math.Max(1, Environment.ProcessorCount / Math.Max(1, settings.LearnerThreads));
+            int parallel = Math.Max(1, Environment.ProcessorCount / Math.Max(1, learnerThreads));
             Parallel.For(0, runs.Length, new ParallelOptions { MaxDegreeOfParallelism = parallel }, RunSeed);
         }
         foreach (var run in runs) run.Dispose();
@@ -72,12 +109,13 @@ internal static class SeedGroup
         }
         if (finished.All(f => f))
         {
-            Console.Error.WriteLine($"done: {runs.Length} seeds × {settings.Epochs} epochs in {sweep.Path}");
+            Console.Error.WriteLine($"done: {runs.Length} seeds × {epochs} epochs in {folder}");
             return 0;
         }
-        Console.Error.WriteLine($"interrupted: checkpoints saved; continue with `softq sweep --resume {sweep.Path}` (each seed resumes on the CPU engine)");
+        Console.Error.WriteLine($"interrupted: checkpoints saved; continue with `softq train --resume {folder} --device cuda`, or on the CPU engine `softq sweep --resume {folder}`");
         return 130;
     }
+
 
     /// <summary>One line per seed and epoch.</summary>
     private sealed class SeedProgress(int[] seeds, int epochs)

@@ -13,7 +13,7 @@ internal static class TrainCommand
         var resume = new Option<string>("--resume") { Description = "continue the run in RUN_DIR from its last checkpoint" };
         var (seed, runDir, epochs, threads) = CommonOptions();
         var seeds = new Option<string>("--seeds") { Description = "train these seeds together in this process (0-9, 0,3,5) into runs/NAME__seeds-TIME/seedN/ (--run-dir names that folder)" };
-        var device = new Option<string>("--device") { Description = "with --seeds: cpu (the CPU engine, seeds side by side) or cuda (one GPU learns every seed at once; docs/gpu.md)", DefaultValueFactory = _ => "cpu" };
+        var device = new Option<string>("--device") { Description = "with --seeds or --resume: cpu (the CPU engine) or cuda (one GPU learns every seed at once; docs/gpu.md)", DefaultValueFactory = _ => "cpu" };
         var command = new Command("train", "Train an agent from a config into a run directory (metrics.csv, checkpoints, evaluation traces); Ctrl-C checkpoints and stops.")
         {
             config, resume, seed, runDir, epochs, threads, seeds, device,
@@ -24,9 +24,9 @@ internal static class TrainCommand
             {
                 r.AddError("--seeds trains several seeds from --config: --seed and --resume do not apply");
             }
-            if (r.GetResult(seeds) is null && r.GetResult(device) is { Implicit: false } chosen && chosen.GetValueOrDefault<string>() != "cpu")
+            if (r.GetResult(seeds) is null && r.GetResult(resume) is null && r.GetResult(device) is { Implicit: false } chosen && chosen.GetValueOrDefault<string>() != "cpu")
             {
-                r.AddError("--device cuda trains with --seeds (one seed: --seeds 0)");
+                r.AddError("--device cuda trains with --seeds (one seed: --seeds 0) or continues with --resume");
             }
             if ((r.GetResult(config) is null) == (r.GetResult(resume) is null)) r.AddError("give exactly one of --config FILE or --resume RUN_DIR");
             if (r.GetResult(resume) is not null && (r.GetResult(seed) is not null || r.GetResult(runDir) is not null))
@@ -42,6 +42,10 @@ internal static class TrainCommand
                     Configure(parse.GetRequiredValue(config), null, parse.GetValue(epochs), parse.GetValue(threads)), parse.GetValue(runDir), CommandLine());
             }
             TrainingRun run;
+            if (parse.GetValue(resume) is { } groupDir && DeviceOption.Parse(parse.GetValue(device)) is { } resumeDevice)
+            {
+                return SeedGroup.Resume(groupDir, resumeDevice, parse.GetValue(epochs), parse.GetValue(threads));
+            }
             if (parse.GetValue(resume) is { } resumeDir)
             {
                 run = TrainingRun.Resume(resumeDir, parse.GetValue(epochs), parse.GetValue(threads));
