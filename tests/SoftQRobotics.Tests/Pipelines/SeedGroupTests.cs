@@ -1,0 +1,92 @@
+using System.Text.Json;
+using SoftQRobotics.Pipelines;
+
+namespace SoftQRobotics.Tests.Pipelines;
+
+/// <summary>
+/// <c>softq train --seeds</c>: S seeds in one process, one ordinary run directory each in a sweep folder; on the
+/// GPU engine (here ILGPU's CPU accelerator) the runs' checkpoints load in the CPU engine.
+/// </summary>
+public class SeedGroupTests
+{
+    private const string Config = """
+        task: multigoal
+        algorithm: sql
+        epochs: 1
+        epoch_length: 60
+        min_pool_size: 40
+        replay_capacity: 5000
+        evaluation_episodes: 4
+        batch_size: 8
+        hidden_sizes: [16, 16]
+        particles: 4
+        value_particles: 4
+        alpha: 1
+        target_update_interval: 50
+        """;
+
+    [Theory]
+    [InlineData("cpu")]
+    [InlineData("cpu-accelerator")]
+    public void TrainSeeds_WritesOneRunPerSeed_WhichTheCpuEngineReadsAndResumes(string device)
+    {
+        string dir = TestPaths.ScratchDirectory(), folder = Path.Combine(dir, "group"), config = Path.Combine(dir, "tiny.sql.yaml");
+        File.WriteAllText(config, Config);
+        var (code, stdout, stderr) = TestPaths.RunCli("train", "--config", config, "--seeds", "0,3", "--device", device, "--run-dir", folder);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("seed 3  epoch 1/1", stdout);
+        foreach (int seed in new[] { 0, 3 })
+        {
+            string run = Path.Combine(folder, $"seed{seed}");
+            var metrics = new RunDirectory(run).ReadMetrics();
+            Assert.Single(metrics);
+            Assert.Equal(60, metrics[0].EnvSteps);
+            Assert.Equal(21, metrics[0].GradientSteps);   // an update per step once the pool, with the step's transition, holds 40
+            Assert.True(double.IsFinite(metrics[0].QLoss));
+            using var info = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "run.json")));
+            Assert.Equal(seed, info.RootElement.GetProperty("seed").GetInt32());
+            Assert.Equal("completed", info.RootElement.GetProperty("status").GetString());
+            Assert.StartsWith(device == "cpu" ? "cpu" : "ILGPU CPU accelerator", info.RootElement.GetProperty("device").GetString());
+            Assert.NotEmpty(Directory.GetFiles(run, "events.out.tfevents.*"));
+        }
+
+        // the seeds differ (own initialisation and draws), and report reads the folder as a sweep
+        Assert.NotEqual(File.ReadAllText(Path.Combine(folder, "seed0", "metrics.csv")), File.ReadAllText(Path.Combine(folder, "seed3", "metrics.csv")));
+        (code, stdout, stderr) = TestPaths.RunCli("report", folder, "--json");
+        Assert.True(code == 0, stderr);
+        using (var report = JsonDocument.Parse(stdout))
+        {
+            Assert.Equal([0, 3], report.RootElement.GetProperty("seeds").EnumerateArray().Select(s => s.GetProperty("seed").GetInt32()));
+        }
+
+        // the CPU engine evaluates and continues a seed from the group's checkpoint
+        (code, _, stderr) = TestPaths.RunCli("eval", Path.Combine(folder, "seed3"), "--episodes", "2");
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = TestPaths.RunCli("train", "--resume", Path.Combine(folder, "seed3"), "--epochs", "2");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(2, new RunDirectory(Path.Combine(folder, "seed3")).ReadMetrics().Count);
+
+        // seeds at different steps cannot continue together on the device engine
+        (code, _, stderr) = TestPaths.RunCli("train", "--resume", folder, "--device", "cpu-accelerator");
+        Assert.Equal(1, code);
+        Assert.Contains("seed 0: 60 env steps, 21 updates, seed 3: 120 env steps", stderr);
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void TrainSeeds_OnCudaWithoutAGpu_IsOneLine_AndCreatesNothing()
+    {
+        string dir = TestPaths.ScratchDirectory(), folder = Path.Combine(dir, "group"), config = Path.Combine(dir, "tiny.sql.yaml");
+        File.WriteAllText(config, Config);
+        // no visible device even where a GPU is installed
+        var (code, _, stderr) = TestPaths.RunCliWith(new Dictionary<string, string> { ["CUDA_VISIBLE_DEVICES"] = "" },
+            "train", "--config", config, "--seeds", "0-1", "--device", "cuda", "--run-dir", folder);
+        Assert.Equal(1, code);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("softq: error: no CUDA GPU was found", lines[0]);
+        Assert.Contains("libcuda.so.1", lines[0]);
+        Assert.False(Directory.Exists(folder));
+        Directory.Delete(dir, true);
+    }
+}
