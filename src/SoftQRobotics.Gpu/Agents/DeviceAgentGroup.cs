@@ -1,3 +1,4 @@
+using ILGPU.Runtime;
 using SoftQRobotics.Core;
 using SoftQRobotics.Gpu.Device;
 using SoftQRobotics.Learning.Agents;
@@ -30,7 +31,7 @@ public sealed class DeviceAgentGroup : IDisposable
     private readonly Barrier _gather, _finish;
     private readonly CancellationTokenSource _failed = new(), _stopping = new();
     private CancellationToken _stopRequested;
-    private readonly float[] _policies;             // (S × policy parameters), host copy
+    private readonly PageLockedArray1D<float> _policies;   // (S × policy parameters), host copy
     private readonly object _deviceLock = new();
     private long _policyVersion = -1;               // updates the host copy reflects
 
@@ -57,7 +58,7 @@ public sealed class DeviceAgentGroup : IDisposable
         }
         _batches = new TransitionBatch[s];
         _stats = new UpdateStats[s];
-        _policies = new float[s * _learner.PolicyParameterCount];
+        _policies = device.Accelerator.AllocatePageLocked1D<float>((long)s * _learner.PolicyParameterCount);
         _gather = new Barrier(s, _ =>
         {
             // a stop is taken here, where every trainer waits at the same step: they all see it after this update
@@ -105,7 +106,7 @@ public sealed class DeviceAgentGroup : IDisposable
             }
             int count = _learner.PolicyParameterCount;
             var network = _copies[seed] is SoftQLearning sql ? sql.Sampler.Network : ((Ddpg)_copies[seed]).Actor;
-            _policies.AsSpan(seed * count, count).CopyTo(network.Parameters);
+            _policies.Span.Slice(seed * count, count).CopyTo(network.Parameters);
         }
         return _copies[seed];
     }
@@ -130,6 +131,7 @@ public sealed class DeviceAgentGroup : IDisposable
     public void Dispose()
     {
         _learner.Dispose();
+        _policies.Dispose();
         _gather.Dispose();
         _finish.Dispose();
         _failed.Dispose();

@@ -1,3 +1,4 @@
+using ILGPU.Runtime;
 using SoftQRobotics.Core;
 using SoftQRobotics.Learning.Agents;
 using SoftQRobotics.Learning.Replay;
@@ -31,8 +32,8 @@ public interface ISeedBatchedLearner : IDisposable
     /// <summary>Parameters of one seed's policy network (SQL's sampler f^φ, DDPG's actor μ).</summary>
     int PolicyParameterCount { get; }
 
-    /// <summary>Every seed's policy parameters, (S × <see cref="PolicyParameterCount"/>), waiting for the device.</summary>
-    void DownloadPolicies(Span<float> destination);
+    /// <summary>Every seed's policy parameters into page-locked host memory, (S × <see cref="PolicyParameterCount"/>), waiting for the device.</summary>
+    void DownloadPolicies(PageLockedArray1D<float> destination);
 
     /// <summary>Seed <paramref name="seed"/>'s Q-network parameters.</summary>
     float[] DownloadCritic(int seed);

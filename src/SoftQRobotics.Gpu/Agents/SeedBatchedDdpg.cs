@@ -25,7 +25,7 @@ public sealed class SeedBatchedDdpg : ISeedBatchedLearner
     private readonly StepInputs _inputs;
     private readonly DeviceArray _y, _tdGradient, _qValues;             // (S × N): y, ∂J_Q/∂Q, Q(s, a)
     private readonly MemoryBuffer1D<double, Stride1D.Dense> _stats;
-    private readonly double[] _statsHost;
+    private readonly PageLockedArray1D<double> _statsHost;   // page-locked: reading it back allocates nothing
     private readonly Action _enqueueStep;   // cached
     private CudaGraph? _graph;              // the captured update (CUDA)
     private int _eagerUpdates;
@@ -59,7 +59,7 @@ public sealed class SeedBatchedDdpg : ISeedBatchedLearner
         _tdGradient = device.Allocate((long)s * _n, "TD gradients");
         _qValues = device.Allocate((long)s * _n, "Q values");
         _stats = device.AllocateDoubles(4L * s);
-        _statsHost = new double[4 * s];
+        _statsHost = device.Accelerator.AllocatePageLocked1D<double>(4L * s);
         _enqueueStep = EnqueueStep;
         for (int i = 0; i < s; i++)
         {
@@ -143,7 +143,8 @@ public sealed class SeedBatchedDdpg : ISeedBatchedLearner
     public void ReadStatistics(Span<UpdateStats> destination)
     {
         if (destination.Length < Seeds) throw new ArgumentException($"room for {Seeds} seeds needed", nameof(destination));
-        _stats.View.CopyToCPU(_device.Stream, _statsHost);
+        _stats.View.CopyTo(_device.Stream, _statsHost.ArrayView);
+        _device.Stream.Synchronize();
         for (int i = 0; i < Seeds; i++)
         {
             destination[i] = new UpdateStats(_statsHost[4 * i], double.NaN, _statsHost[4 * i + 1], _statsHost[4 * i + 2], _statsHost[4 * i + 3]);
@@ -210,7 +211,7 @@ public sealed class SeedBatchedDdpg : ISeedBatchedLearner
     public int PolicyParameterCount => _mu.ParameterCount;
 
     /// <inheritdoc/>
-    public void DownloadPolicies(Span<float> destination) => _mu.Parameters.Download(destination[..(int)_mu.Parameters.Length]);
+    public void DownloadPolicies(PageLockedArray1D<float> destination) => _mu.Parameters.DownloadTo(destination);
 
     /// <inheritdoc/>
     public float[] DownloadCritic(int seed) => _q.Download(seed);
@@ -222,6 +223,7 @@ public sealed class SeedBatchedDdpg : ISeedBatchedLearner
         foreach (var array in new[] { _ones, _ascent, _qM, _qV, _muM, _muV, _y, _tdGradient, _qValues }) array.Dispose();
         _inputs.Dispose();
         _stats.Dispose();
+        _statsHost.Dispose();
         _graph?.Dispose();
     }
 }

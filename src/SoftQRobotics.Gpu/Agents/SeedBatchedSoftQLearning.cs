@@ -34,7 +34,7 @@ public sealed class SeedBatchedSoftQLearning : ISeedBatchedLearner
     private readonly DeviceArray _actions, _steinGradient;              // (S × N·K × d): a = tanh u, −φ/N
     private readonly DeviceArray _distances, _squaredNorms;             // (S × N·K × K), (S × N·K)
     private readonly MemoryBuffer1D<double, Stride1D.Dense> _stats;     // (S × 4)
-    private readonly double[] _statsHost;
+    private readonly PageLockedArray1D<double> _statsHost;   // page-locked: reading it back allocates nothing
     private readonly SeedWorkers _workers;
     private readonly Action<int> _prepareSeed;   // cached: no allocation per step
     private IReadOnlyList<TransitionBatch>? _batches;
@@ -76,7 +76,7 @@ public sealed class SeedBatchedSoftQLearning : ISeedBatchedLearner
         _distances = device.Allocate((long)s * nk * _k, "pairwise distances");
         _squaredNorms = device.Allocate((long)s * nk, "direction norms");
         _stats = device.AllocateDoubles(4L * s);
-        _statsHost = new double[4 * s];
+        _statsHost = device.Accelerator.AllocatePageLocked1D<double>(4L * s);
         _workers = new SeedWorkers(Math.Min(s, Math.Max(1, Environment.ProcessorCount / 2)));
         _prepareSeed = PrepareSeed;
         _enqueueStep = EnqueueStep;
@@ -209,7 +209,8 @@ public sealed class SeedBatchedSoftQLearning : ISeedBatchedLearner
     public void ReadStatistics(Span<UpdateStats> destination)
     {
         if (destination.Length < Seeds) throw new ArgumentException($"room for {Seeds} seeds needed", nameof(destination));
-        _stats.View.CopyToCPU(_device.Stream, _statsHost);
+        _stats.View.CopyTo(_device.Stream, _statsHost.ArrayView);
+        _device.Stream.Synchronize();
         for (int i = 0; i < Seeds; i++)
         {
             destination[i] = new UpdateStats(_statsHost[4 * i], _statsHost[4 * i + 1], double.NaN, _statsHost[4 * i + 2], _statsHost[4 * i + 3]);
@@ -288,7 +289,7 @@ public sealed class SeedBatchedSoftQLearning : ISeedBatchedLearner
     public int PolicyParameterCount => _f.ParameterCount;
 
     /// <inheritdoc/>
-    public void DownloadPolicies(Span<float> destination) => _f.Parameters.Download(destination[..(int)_f.Parameters.Length]);
+    public void DownloadPolicies(PageLockedArray1D<float> destination) => _f.Parameters.DownloadTo(destination);
 
     /// <inheritdoc/>
     public float[] DownloadCritic(int seed) => _q.Download(seed);
@@ -300,6 +301,7 @@ public sealed class SeedBatchedSoftQLearning : ISeedBatchedLearner
         foreach (var array in new[] { _ones, _qM, _qV, _fM, _fV, _y, _tdGradient, _qValues, _actions, _steinGradient, _distances, _squaredNorms }) array.Dispose();
         _inputs.Dispose();
         _stats.Dispose();
+        _statsHost.Dispose();
         _workers.Dispose();
         _graph?.Dispose();
     }

@@ -44,7 +44,8 @@ public static class GpuSelfTest
     }
 
     /// <summary>
-    /// Managed bytes the host allocates in 20 SQL and 20 DDPG updates of 3 seeds, after warm-up: 0 required.
+    /// Managed bytes the host allocates in 20 SQL and 20 DDPG updates of 3 seeds, each with its statistics read
+    /// back (as training does), after warm-up: 0 required.
     /// On CUDA only: ILGPU's CPU accelerator allocates its own task objects at every launch.
     /// </summary>
     private static SelfTestCheck HostAllocations(GpuDevice device, LearnerConfig config)
@@ -65,7 +66,9 @@ public static class GpuSelfTest
         for (int i = 0; i < 20; i++)
         {
             sql.Update(batches);
+            sql.ReadStatistics(stats);
             ddpg.Update(batches);
+            ddpg.ReadStatistics(stats);
         }
         long bytes = GC.GetAllocatedBytesForCurrentThread() - before;
         sql.ReadStatistics(stats);

@@ -38,6 +38,14 @@ public sealed class DeviceArray : IDisposable
         _buffer.View.SubView(offset, destination.Length).CopyToCPU(_stream, ref System.Runtime.InteropServices.MemoryMarshal.GetReference(destination), destination.Length);
     }
 
+    /// <summary>Copies the whole array into page-locked host memory of at least its length and waits for it (allocates nothing).</summary>
+    public void DownloadTo(PageLockedArray1D<float> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, Length);
+        _buffer.View.CopyTo(_stream, destination.ArrayView.SubView(0, Length));
+        _stream.Synchronize();
+    }
+
     /// <summary>Copies <paramref name="length"/> elements from <paramref name="source"/> (device to device, on the stream).</summary>
     public void CopyFrom(DeviceArray source, long sourceOffset, long offset, long length) =>
         source._buffer.View.SubView(sourceOffset, length).CopyTo(_stream, _buffer.View.SubView(offset, length));
