@@ -38,7 +38,7 @@ public sealed class GpuDevice : IDisposable
 {
     private readonly Context _context;
     private readonly CuBlas? _blas;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, FirstLayerShape> _firstLayer;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, FirstLayerShape> _firstLayer;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, int, int, int, ArrayView<float>, int, int, int> _biasActivation;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, int, int, int> _activationBackward;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, int> _sumOverGroups;
@@ -56,7 +56,7 @@ public sealed class GpuDevice : IDisposable
     {
         (Kind, _context, Accelerator, _blas, Description) = (kind, context, accelerator, blas, description);
         Stream = stream;
-        _firstLayer = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, FirstLayerShape>(Kernels.FirstLayer);
+        _firstLayer = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, FirstLayerShape>(Kernels.FirstLayer);
         _biasActivation = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, int, int, int, ArrayView<float>, int, int, int>(Kernels.BiasActivation);
         _activationBackward = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, int, int, int>(Kernels.ActivationBackward);
         _sumOverGroups = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, int>(Kernels.SumOverGroups);
@@ -230,10 +230,10 @@ public sealed class GpuDevice : IDisposable
         }
     }
 
-    internal void FirstLayer(int extent, ArrayView<float> parameters, ArrayView<float> groups, ArrayView<float> rows, ArrayView<float> output, FirstLayerShape shape)
+    internal void FirstLayer(int extent, ArrayView<float> parameters, ArrayView<float> groups, ArrayView<float> rows, ArrayView<float> groupTerms, ArrayView<float> output, FirstLayerShape shape)
     {
         Launches++;
-        _firstLayer(Stream, extent, parameters, groups, rows, output, shape);
+        _firstLayer(Stream, extent, parameters, groups, rows, groupTerms, output, shape);
     }
 
     internal void BiasActivation(int seeds, SeedTensor y, int rows, int width, SeedTensor parameters, int biasOffset, int activation)

@@ -18,6 +18,9 @@ internal struct FirstLayerShape
 {
     public int Rows, PerGroup, GroupWidth, RowWidth, OutWidth, Activation;
     public int WeightOffset, BiasOffset, ParameterStride, GroupStride, RowStride, OutputStride;
+
+    /// <summary>1: g_i·W_g was computed once per group into the group terms (groups × out); 0: the kernel computes it per row.</summary>
+    public int HasGroupTerms, GroupTermStride;
 }
 
 /// <summary>Shape of the SVGD kernels: N states × K particles of dimension d per seed.</summary>
@@ -35,15 +38,26 @@ internal struct SteinShape
 /// </summary>
 internal static class Kernels
 {
-    /// <summary>y = f(b + g_i·W_g + x_ij·W_x) over (seeds × rows × out): the grouped first layer, joined inputs never built.</summary>
-    public static void FirstLayer(Index1D index, ArrayView<float> parameters, ArrayView<float> groups, ArrayView<float> rows, ArrayView<float> output, FirstLayerShape shape)
+    /// <summary>
+    /// y = f(b + g_i·W_g + x_ij·W_x) over (seeds × rows × out): the grouped first layer, joined inputs never
+    /// built; g_i·W_g read from <paramref name="groupTerms"/> when a product computed it once per group.
+    /// </summary>
+    public static void FirstLayer(Index1D index, ArrayView<float> parameters, ArrayView<float> groups, ArrayView<float> rows, ArrayView<float> groupTerms, ArrayView<float> output, FirstLayerShape shape)
     {
         int perSeed = shape.Rows * shape.OutWidth;
         int seed = index / perSeed, local = index % perSeed, row = local / shape.OutWidth, o = local % shape.OutWidth;
         int p = seed * shape.ParameterStride;
-        float sum = parameters[p + shape.BiasOffset + o];
-        int g = seed * shape.GroupStride + row / shape.PerGroup * shape.GroupWidth;
-        for (int c = 0; c < shape.GroupWidth; c++) sum += groups[g + c] * parameters[p + shape.WeightOffset + c * shape.OutWidth + o];
+        float sum;
+        if (shape.HasGroupTerms != 0)
+        {
+            sum = groupTerms[seed * shape.GroupTermStride + row / shape.PerGroup * shape.OutWidth + o] + parameters[p + shape.BiasOffset + o];
+        }
+        else
+        {
+            sum = parameters[p + shape.BiasOffset + o];
+            int g = seed * shape.GroupStride + row / shape.PerGroup * shape.GroupWidth;
+            for (int c = 0; c < shape.GroupWidth; c++) sum += groups[g + c] * parameters[p + shape.WeightOffset + c * shape.OutWidth + o];
+        }
         int x = seed * shape.RowStride + row * shape.RowWidth, wx = p + shape.WeightOffset + shape.GroupWidth * shape.OutWidth;
         for (int c = 0; c < shape.RowWidth; c++) sum += rows[x + c] * parameters[wx + c * shape.OutWidth + o];
         output[seed * shape.OutputStride + local] = ActivationCode.Apply(shape.Activation, sum);

@@ -20,7 +20,7 @@ public sealed class SeedBatchedMlp : IDisposable
     private readonly int[] _weightOffset, _biasOffset;
     private readonly DeviceArray[] _activations;   // per layer l ≥ 1: (S × maxRows × sizes[l]); [0] unused
     private readonly DeviceArray[] _deltas;        // per layer l ≥ 1: gradient w.r.t. the pre-activation
-    private readonly DeviceArray _groupDeltas;     // (S × maxRows × sizes[1]): Σ over a group's rows of δ₁
+    private readonly DeviceArray _groupScratch;    // (S × maxRows × sizes[1]): g·W_g per group in a forward pass, Σ over a group's rows of δ₁ in a backward one
     private readonly DeviceArray _inputGradient;   // (S × maxRows × (in − groupWidth))
     private readonly SeedTensor _ones;             // (maxRows), shared by the seeds: ∂b = 1ᵀ·δ
     private SeedTensor _lastGroups, _lastRows;
@@ -59,7 +59,7 @@ public sealed class SeedBatchedMlp : IDisposable
         Gradients = device.Allocate((long)seeds * offset, "network gradients");
         _activations = [.. sizes.Select((width, l) => l == 0 ? null! : device.Allocate((long)seeds * maxRows * width, "network activations"))];
         _deltas = [.. sizes.Select((width, l) => l == 0 ? null! : device.Allocate((long)seeds * maxRows * width, "network deltas"))];
-        _groupDeltas = device.Allocate((long)seeds * maxRows * sizes[1], "group deltas");
+        _groupScratch = device.Allocate((long)seeds * maxRows * sizes[1], "group terms");
         _inputGradient = device.Allocate((long)seeds * maxRows * Math.Max(1, sizes[0] - groupWidth), "input gradients");
         _ones = new SeedTensor(ones, 0, 0);
     }
@@ -104,7 +104,14 @@ public sealed class SeedBatchedMlp : IDisposable
             Activation = layers == 1 ? _output : _hidden, WeightOffset = _weightOffset[0], BiasOffset = _biasOffset[0], ParameterStride = ParameterCount,
             GroupStride = groups.Stride, RowStride = rows.Stride, OutputStride = first.Stride,
         };
-        _device.FirstLayer(Seeds * batch * _sizes[1], Parameters.View, groups.View, rows.View, first.View, shape);
+        if (rowsPerGroup > 1)
+        {
+            // g_i·W_g once per group (a product), not once per row
+            var groupTerms = new SeedTensor(_groupScratch, 0, (long)MaxRows * _sizes[1]);
+            _device.Gemm(false, false, groupCount, _sizes[1], _groupWidth, 1f, groups, _groupWidth, Weights(0), _sizes[1], 0f, groupTerms, _sizes[1], Seeds);
+            (shape.HasGroupTerms, shape.GroupTermStride) = (1, groupTerms.Stride);
+        }
+        _device.FirstLayer(Seeds * batch * _sizes[1], Parameters.View, groups.View, rows.View, _groupScratch.View, first.View, shape);
         for (int l = 1; l < layers; l++)
         {
             // y = x·W (one strided-batched product for every seed), then f(y + b)
@@ -150,7 +157,7 @@ public sealed class SeedBatchedMlp : IDisposable
                     var groupDelta = delta;
                     if (_rowsPerGroup > 1)
                     {
-                        groupDelta = new SeedTensor(_groupDeltas, 0, (long)MaxRows * outWidth);
+                        groupDelta = new SeedTensor(_groupScratch, 0, (long)MaxRows * outWidth);
                         _device.SumOverGroups(Seeds, delta, groupDelta, _groupCount, _rowsPerGroup, outWidth);
                     }
                     _device.Gemm(true, false, _groupWidth, outWidth, _groupCount, 1f, _lastGroups, _groupWidth, groupDelta, outWidth, 0f,
@@ -229,7 +236,7 @@ public sealed class SeedBatchedMlp : IDisposable
         Parameters.Dispose();
         Gradients.Dispose();
         foreach (var array in _activations.Skip(1).Concat(_deltas.Skip(1))) array.Dispose();
-        _groupDeltas.Dispose();
+        _groupScratch.Dispose();
         _inputGradient.Dispose();
     }
 }
