@@ -19,6 +19,7 @@ for f in sys.argv[1:]:
     for r in rows: print(r["config"], r["seeds"], "SQL", round(r["sql_seed_steps_per_second"]), "DDPG", round(r["ddpg_seed_steps_per_second"]), "launches", r["kernel_launches_per_step"], r["ddpg_kernel_launches_per_step"], "gemm TF", round(r["gemm_tflops"], 2), "B/step", r["bytes_allocated_per_step"])
 PY
 fi
+[ "${E2E_EPOCHS:-3}" = 0 ] && exit 0
 SECONDS=0
 timeout ${E2E_S:-200} dotnet $S train --config "$(cd .. && pwd)/configs/swimmer-finish-line.sql.yaml" --seeds 0-9 --device cuda --epochs ${E2E_EPOCHS:-3} --run-dir /tmp/e2e > $OUT/e2e.txt 2>&1; echo "e2e rc=$? in ${SECONDS}s"; tail -14 $OUT/e2e.txt
 cp /tmp/e2e/seed0/metrics.csv $OUT/e2e-seed0-metrics.csv 2>/dev/null

@@ -54,8 +54,9 @@ public static class GpuLearnerThroughput
                 for (int i = 0; i < 2; i++) sql.Update(batches);
                 sqlFlops = shapes.Sum(g => g.Flops);
                 sql.ReadStatistics(stats);
+                var clock = new Stopwatch();
                 long allocated = GC.GetAllocatedBytesForCurrentThread();
-                var clock = Stopwatch.StartNew();
+                clock.Start();
                 for (int i = 0; i < steps; i++) sql.Update(batches);
                 sql.ReadStatistics(stats);
                 sqlRate = steps / clock.Elapsed.TotalSeconds;
