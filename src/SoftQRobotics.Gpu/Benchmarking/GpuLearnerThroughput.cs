@@ -39,7 +39,7 @@ public static class GpuLearnerThroughput
         foreach (int seeds in seedCounts)
         {
             ulong[] seedList = [.. Enumerable.Range(0, seeds).Select(i => (ulong)i)];
-            var batches = Enumerable.Range(0, seeds).Select(i => RandomBatch(config, batchSize, (ulong)i)).ToArray();
+            var batches = Enumerable.Range(0, seeds).Select(i => LearnerThroughput.RandomBatch(config, batchSize, (ulong)i)).ToArray();
             var stats = new UpdateStats[seeds];
             double sqlRate, sqlLaunches, sqlFlops, gemmTflops, bytes;
             using (var sql = new SeedBatchedSoftQLearning(device, config.ObservationSize, config.ActionSize,
@@ -116,16 +116,5 @@ public static class GpuLearnerThroughput
                 c.Dispose();
             }
         }
-    }
-
-    private static TransitionBatch RandomBatch(LearnerConfig config, int n, ulong seed)
-    {
-        var rng = new Rng(7 + seed);
-        var batch = new TransitionBatch(n, config.ObservationSize, config.ActionSize);
-        rng.FillUniform(batch.Observations, -1, 1);
-        rng.FillUniform(batch.Actions, -1, 1);
-        rng.FillUniform(batch.Rewards, -1, 1);
-        rng.FillUniform(batch.NextObservations, -1, 1);
-        return batch;
     }
 }

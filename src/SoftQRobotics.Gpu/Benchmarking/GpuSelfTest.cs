@@ -84,29 +84,10 @@ public static class GpuSelfTest
         };
         ulong[] seedList = [.. Enumerable.Range(0, seeds).Select(i => 21UL + (ulong)i)];
         using var gpu = new SeedBatchedSoftQLearning(device, config.ObservationSize, config.ActionSize, settings, seedList);
-        var cpu = seedList.Select(seed => new SoftQLearning(config.ObservationSize, config.ActionSize, settings, seed, maxActBatch: 1)).ToArray();
-        var stats = new UpdateStats[seeds];
-        double worstStat = 0;
-        for (int u = 0; u < updates; u++)
-        {
-            var batches = Enumerable.Range(0, seeds).Select(s => Batch(config, batchSize, u, s)).ToArray();
-            gpu.Update(batches);
-            gpu.ReadStatistics(stats);
-            for (int s = 0; s < seeds; s++)
-            {
-                var expected = cpu[s].Update(batches[s]);
-                worstStat = Math.Max(worstStat, Relative(expected.QLoss, stats[s].QLoss));
-                worstStat = Math.Max(worstStat, Relative(expected.SteinDirectionNorm, stats[s].SteinDirectionNorm));
-                worstStat = Math.Max(worstStat, Relative(expected.MeanTarget, stats[s].MeanTarget));
-            }
-        }
-        string name = $"SQL {config.Name} S={seeds} u={updates}";
-        yield return new SelfTestCheck($"{name} step statistics (relative)", worstStat, 1e-3, worstStat <= 1e-3 ? 1 : 0, 1);
-        foreach (var (tensor, rate) in new[] { ("q", settings.QLearningRate), ("sampler", settings.PolicyLearningRate) })
-        {
-            yield return CompareTensor($"{name} {tensor}", Enumerable.Range(0, seeds).Select(s => (cpu[s].SaveState(), gpu.SaveState(s))), tensor,
-                2 * ToleranceFactor * rate * updates, requiredFraction);
-        }
+        var cpu = seedList.Select(seed => (IAgent)new SoftQLearning(config.ObservationSize, config.ActionSize, settings, seed, maxActBatch: 1)).ToArray();
+        return Compare($"SQL {config.Name} S={seeds} u={updates}", config, batchSize, updates, gpu, cpu,
+            (expected, actual) => Math.Max(Relative(expected.QLoss, actual.QLoss), Math.Max(Relative(expected.SteinDirectionNorm, actual.SteinDirectionNorm), Relative(expected.MeanTarget, actual.MeanTarget))),
+            [("q", settings.QLearningRate), ("sampler", settings.PolicyLearningRate)], requiredFraction);
     }
 
     private static IEnumerable<SelfTestCheck> CompareDdpg(GpuDevice device, LearnerConfig config, int seeds, int updates, int batchSize, double requiredFraction)
@@ -114,28 +95,31 @@ public static class GpuSelfTest
         var settings = new DdpgSettings { HiddenSizes = config.Hidden, BatchSize = batchSize, TargetUpdateInterval = 2, QLearningRate = 1e-3f, PolicyLearningRate = 3e-3f };
         ulong[] seedList = [.. Enumerable.Range(0, seeds).Select(i => 61UL + (ulong)i)];
         using var gpu = new SeedBatchedDdpg(device, config.ObservationSize, config.ActionSize, settings, seedList);
-        var cpu = seedList.Select(seed => new Ddpg(config.ObservationSize, config.ActionSize, settings, seed, maxActBatch: 1)).ToArray();
-        var stats = new UpdateStats[seeds];
+        var cpu = seedList.Select(seed => (IAgent)new Ddpg(config.ObservationSize, config.ActionSize, settings, seed, maxActBatch: 1)).ToArray();
+        return Compare($"DDPG {config.Name} S={seeds} u={updates}", config, batchSize, updates, gpu, cpu,
+            (expected, actual) => Math.Max(Relative(expected.QLoss, actual.QLoss), Relative(expected.ActorLoss, actual.ActorLoss)),
+            [("q", settings.QLearningRate), ("actor", settings.PolicyLearningRate)], requiredFraction);
+    }
+
+    /// <summary><paramref name="updates"/> updates of the device learner and of one CPU agent per seed on the same minibatches; the statistics' and the tensors' differences.</summary>
+    private static SelfTestCheck[] Compare(string name, LearnerConfig config, int batchSize, int updates, ISeedBatchedLearner gpu, IAgent[] cpu,
+        Func<UpdateStats, UpdateStats, double> statisticsDifference, (string Tensor, float Rate)[] tensors, double requiredFraction)
+    {
+        var stats = new UpdateStats[cpu.Length];
         double worstStat = 0;
         for (int u = 0; u < updates; u++)
         {
-            var batches = Enumerable.Range(0, seeds).Select(s => Batch(config, batchSize, u, s)).ToArray();
+            var batches = Enumerable.Range(0, cpu.Length).Select(s => Batch(config, batchSize, u, s)).ToArray();
             gpu.Update(batches);
             gpu.ReadStatistics(stats);
-            for (int s = 0; s < seeds; s++)
-            {
-                var expected = cpu[s].Update(batches[s]);
-                worstStat = Math.Max(worstStat, Relative(expected.QLoss, stats[s].QLoss));
-                worstStat = Math.Max(worstStat, Relative(expected.ActorLoss, stats[s].ActorLoss));
-            }
+            for (int s = 0; s < cpu.Length; s++) worstStat = Math.Max(worstStat, statisticsDifference(cpu[s].Update(batches[s]), stats[s]));
         }
-        string name = $"DDPG {config.Name} S={seeds} u={updates}";
-        yield return new SelfTestCheck($"{name} step statistics (relative)", worstStat, 1e-3, worstStat <= 1e-3 ? 1 : 0, 1);
-        foreach (var (tensor, rate) in new[] { ("q", settings.QLearningRate), ("actor", settings.PolicyLearningRate) })
-        {
-            yield return CompareTensor($"{name} {tensor}", Enumerable.Range(0, seeds).Select(s => (cpu[s].SaveState(), gpu.SaveState(s))), tensor,
-                2 * ToleranceFactor * rate * updates, requiredFraction);
-        }
+        var statesOfSeeds = Enumerable.Range(0, cpu.Length).Select(s => (cpu[s].SaveState(), gpu.SaveState(s))).ToArray();
+        return
+        [
+            new SelfTestCheck($"{name} step statistics (relative)", worstStat, 1e-3, worstStat <= 1e-3 ? 1 : 0, 1),
+            .. tensors.Select(t => CompareTensor($"{name} {t.Tensor}", statesOfSeeds, t.Tensor, 2 * ToleranceFactor * t.Rate * updates, requiredFraction)),
+        ];
     }
 
     private static SelfTestCheck CompareTensor(string name, IEnumerable<(IEnumerable<(string Name, float[] Values)> Cpu, IEnumerable<(string Name, float[] Values)> Gpu)> states,
@@ -160,7 +144,8 @@ public static class GpuSelfTest
 
     private static double Relative(double expected, double actual) => Math.Abs(expected - actual) / Math.Max(1e-6, Math.Abs(expected));
 
-    private static TransitionBatch Batch(LearnerConfig config, int n, int index, int seed)
+    /// <summary>A fixed minibatch per update index and seed: states in (−1, 1), actions in (−0.9, 0.9), rewards in (−1, 2), a terminal in every other batch.</summary>
+    public static TransitionBatch Batch(LearnerConfig config, int n, int index, int seed)
     {
         var rng = new Rng(1000 + (ulong)index + 100 * (ulong)seed);
         var batch = new TransitionBatch(n, config.ObservationSize, config.ActionSize);

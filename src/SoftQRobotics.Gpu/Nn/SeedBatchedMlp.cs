@@ -43,17 +43,7 @@ public sealed class SeedBatchedMlp : IDisposable
         if (ones.Length < maxRows) throw new ArgumentException("the ones vector is shorter than the largest batch", nameof(ones));
         (_device, _sizes, _hidden, _output, _groupWidth) = (device, (int[])sizes.Clone(), Code(hidden), Code(output), groupWidth);
         (Seeds, MaxRows) = (seeds, maxRows);
-        int layers = sizes.Length - 1;
-        _weightOffset = new int[layers];
-        _biasOffset = new int[layers];
-        int offset = 0;
-        for (int l = 0; l < layers; l++)
-        {
-            _weightOffset[l] = offset;
-            offset += sizes[l] * sizes[l + 1];
-            _biasOffset[l] = offset;
-            offset += sizes[l + 1];
-        }
+        (_weightOffset, _biasOffset, int offset) = Mlp.Layout(sizes);
         ParameterCount = offset;
         Parameters = device.Allocate((long)seeds * offset, "network parameters");
         Gradients = device.Allocate((long)seeds * offset, "network gradients");

@@ -173,9 +173,10 @@ public static class LearnerThroughput
         return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
     }
 
-    private static TransitionBatch RandomBatch(LearnerConfig config, int n)
+    /// <summary>A minibatch of uniform random transitions of <paramref name="config"/>'s shapes (a step's cost does not depend on the data).</summary>
+    public static TransitionBatch RandomBatch(LearnerConfig config, int n, ulong seed = 0)
     {
-        var rng = new Rng(7);
+        var rng = new Rng(7 + seed);
         var batch = new TransitionBatch(n, config.ObservationSize, config.ActionSize);
         rng.FillUniform(batch.Observations, -1, 1);
         rng.FillUniform(batch.Actions, -1, 1);

@@ -75,22 +75,30 @@ public sealed class Mlp
         _groupTerms = new float[groupWidth > 0 ? maxBatch * sizes[1] : 0];
         _sizes = (int[])sizes.Clone();
         (_hidden, _output, MaxBatch) = (hidden, output, maxBatch);
-        int layers = sizes.Length - 1;
-        _weightOffset = new int[layers];
-        _biasOffset = new int[layers];
-        int offset = 0;
-        for (int l = 0; l < layers; l++)
-        {
-            _weightOffset[l] = offset;
-            offset += sizes[l] * sizes[l + 1];
-            _biasOffset[l] = offset;
-            offset += sizes[l + 1];
-        }
+        (_weightOffset, _biasOffset, int offset) = Layout(sizes);
         Parameters = shared?.Parameters ?? new float[offset];
         Gradients = new float[offset];
         _activations = sizes.Select(s => new float[maxBatch * s]).ToArray();
         _deltas = sizes.Select(s => new float[maxBatch * s]).ToArray();
         _inputGradient = new float[maxBatch * sizes[0]];
+    }
+
+    /// <summary>
+    /// Where each layer's weights and bias start in the flat parameter vector of a network of
+    /// <paramref name="sizes"/> (per layer: W (in × out) row-major, then b), and the vector's length.
+    /// </summary>
+    public static (int[] WeightOffsets, int[] BiasOffsets, int Count) Layout(IReadOnlyList<int> sizes)
+    {
+        int layers = sizes.Count - 1, offset = 0;
+        var (weights, biases) = (new int[layers], new int[layers]);
+        for (int l = 0; l < layers; l++)
+        {
+            weights[l] = offset;
+            offset += sizes[l] * sizes[l + 1];
+            biases[l] = offset;
+            offset += sizes[l + 1];
+        }
+        return (weights, biases, offset);
     }
 
     /// <summary>Layer widths, input first.</summary>

@@ -1,5 +1,7 @@
 using SoftQRobotics.Core;
 using SoftQRobotics.Gpu.Agents;
+using SoftQRobotics.Gpu.Benchmarking;
+using SoftQRobotics.Learning.Benchmarking;
 using SoftQRobotics.Gpu.Device;
 using SoftQRobotics.Learning.Agents;
 using SoftQRobotics.Learning.Nn;
@@ -190,18 +192,8 @@ public class GpuEngineTests(DeviceFixture fixture, ITestOutputHelper output) : I
 
     private static double MaxDifference(float[] a, float[] b) => a.Select((v, i) => Math.Abs(v - (double)b[i])).Max();
 
-    /// <summary>A fixed minibatch per update and seed: states, actions in (−1, 1), rewards, a terminal in every other batch.</summary>
-    internal static TransitionBatch Batch(int index, int seed)
-    {
-        var rng = new Rng(1000 + (ulong)index + 100 * (ulong)seed);
-        var batch = new TransitionBatch(N, Obs, Act);
-        rng.FillUniform(batch.Observations, -1f, 1f);
-        rng.FillUniform(batch.Actions, -0.9f, 0.9f);
-        rng.FillUniform(batch.Rewards, -1f, 2f);
-        rng.FillUniform(batch.NextObservations, -1f, 1f);
-        if (index % 2 == 1) batch.Terminals[index % N] = 1;
-        return batch;
-    }
+    /// <summary>A fixed minibatch per update and seed (the selftest's).</summary>
+    internal static TransitionBatch Batch(int index, int seed) => GpuSelfTest.Batch(new LearnerConfig("test", Obs, Act, Hidden, K, Kv), N, index, seed);
 
     private static ReferenceBatch ToReference(TransitionBatch b) =>
         new(Doubles(b.Observations), Doubles(b.Actions), Doubles(b.Rewards), Doubles(b.NextObservations), Doubles(b.Terminals));
