@@ -20,6 +20,7 @@ public sealed class SeedBatchedDdpg : SeedBatchedLearner
     private readonly DeviceArray _ones, _ascent;
     private readonly SeedBatchedMlp _q, _qTarget, _mu, _muTarget;
     private readonly DeviceArray _qM, _qV, _muM, _muV;
+    private readonly (string Name, SeedBatchedMlp Network, DeviceArray Array)[] _parameterTensors;
     private readonly DeviceArray _y, _tdGradient, _qValues;             // (S × N): y, ∂J_Q/∂Q, Q(s, a)
 
     /// <summary>S fresh learners, seed s initialised exactly as <c>new Ddpg(obs, act, settings, seeds[s])</c>.</summary>
@@ -46,6 +47,11 @@ public sealed class SeedBatchedDdpg : SeedBatchedLearner
         _y = device.Allocate((long)s * _n, "TD targets");
         _tdGradient = device.Allocate((long)s * _n, "TD gradients");
         _qValues = device.Allocate((long)s * _n, "Q values");
+        _parameterTensors =
+        [
+            ("q", _q, _q.Parameters), ("q_target", _qTarget, _qTarget.Parameters), ("actor", _mu, _mu.Parameters), ("actor_target", _muTarget, _muTarget.Parameters),
+            ("adam_q_m", _q, _qM), ("adam_q_v", _q, _qV), ("adam_actor_m", _mu, _muM), ("adam_actor_v", _mu, _muV),
+        ];
         for (int i = 0; i < s; i++)
         {
             var cpu = new Ddpg(observationSize, actionSize, settings, seeds[i], maxActBatch: 1);
@@ -107,20 +113,14 @@ public sealed class SeedBatchedDdpg : SeedBatchedLearner
         _muTarget.CopyParametersFrom(_mu);
     }
 
-    /// <summary>Seed <paramref name="seed"/>'s checkpoint tensors, as <see cref="Ddpg.SaveState"/> writes them.</summary>
-    public override IEnumerable<(string Name, float[] Values)> SaveState(int seed)
+    /// <inheritdoc/>
+    protected override (string Name, SeedBatchedMlp Network, DeviceArray Array)[] ParameterTensors => _parameterTensors;
+
+    /// <inheritdoc/>
+    protected override IEnumerable<(string Name, float[] Values)> OtherState(int seed)
     {
-        CheckSeed(seed);
         return
         [
-            ("q", _q.Download(seed)),
-            ("q_target", _qTarget.Download(seed)),
-            ("actor", _mu.Download(seed)),
-            ("actor_target", _muTarget.Download(seed)),
-            ("adam_q_m", _q.DownloadFrom(_qM, seed)),
-            ("adam_q_v", _q.DownloadFrom(_qV, seed)),
-            ("adam_actor_m", _mu.DownloadFrom(_muM, seed)),
-            ("adam_actor_v", _mu.DownloadFrom(_muV, seed)),
             CheckpointCounters.Entry("updates", Updates),
             CheckpointCounters.Entry("adam_q_step", AdamStep),
             CheckpointCounters.Entry("adam_actor_step", AdamStep),
@@ -128,29 +128,19 @@ public sealed class SeedBatchedDdpg : SeedBatchedLearner
         ];
     }
 
-    /// <summary>Restores seed <paramref name="seed"/> from a CPU or GPU checkpoint's tensors.</summary>
-    /// <exception cref="InvalidDataException">a tensor is missing or has the wrong size.</exception>
-    public override void LoadState(int seed, Dictionary<string, float[]> tensors, string source)
+    /// <inheritdoc/>
+    protected override void LoadOtherState(int seed, Dictionary<string, float[]> tensors, string source)
     {
-        CheckSeed(seed);
-        foreach (var (network, array, name) in new[] { (_q, _q.Parameters, "q"), (_qTarget, _qTarget.Parameters, "q_target"), (_mu, _mu.Parameters, "actor"),
-                     (_muTarget, _muTarget.Parameters, "actor_target"), (_q, _qM, "adam_q_m"), (_q, _qV, "adam_q_v"), (_mu, _muM, "adam_actor_m"), (_mu, _muV, "adam_actor_v") })
-        {
-            Restore(tensors, source, seed, network, array, name);
-        }
         long Counter(string name, int legacyIndex) => CheckpointCounters.Read(tensors, name, source, "counters", legacyIndex, 3);
         (Updates, AdamStep) = (Counter("updates", 0), Counter("adam_q_step", 1));
         Generators[seed].State = BitPacking.ToUInt64(ParameterFile.Take(tensors, "rng", 4, source));
     }
 
     /// <inheritdoc/>
-    public override int PolicyParameterCount => _mu.ParameterCount;
+    protected override SeedBatchedMlp PolicyNetwork => _mu;
 
     /// <inheritdoc/>
-    public override void DownloadPolicies(PageLockedArray1D<float> destination) => _mu.Parameters.DownloadTo(destination);
-
-    /// <inheritdoc/>
-    public override float[] DownloadCritic(int seed) => _q.Download(seed);
+    protected override SeedBatchedMlp CriticNetwork => _q;
 
     /// <inheritdoc/>
     protected override void DisposeArrays()

@@ -137,17 +137,8 @@ public abstract class SeedBatchedLearner : ISeedBatchedLearner
     /// <summary>A seed's statistics from the kernel's four values: mean squared TD error, the algorithm's own (Stein norm or actor loss), mean Q, mean target.</summary>
     protected abstract UpdateStats ToStats(double qLoss, double policyStatistic, double meanQ, double meanTarget);
 
-    /// <summary>Seed <paramref name="seed"/>'s slice of <paramref name="array"/> (a network's parameters or Adam moments) from checkpoint tensor <paramref name="name"/>.</summary>
-    /// <exception cref="InvalidDataException">the tensor is missing or has the wrong size.</exception>
-    protected static void Restore(Dictionary<string, float[]> tensors, string source, int seed, SeedBatchedMlp network, DeviceArray array, string name)
-    {
-        var values = new float[network.ParameterCount];
-        ParameterFile.Restore(tensors, name, values, source);
-        network.UploadTo(array, seed, values);
-    }
-
     /// <exception cref="ArgumentOutOfRangeException">not a seed of this learner.</exception>
-    protected void CheckSeed(int seed)
+    private void CheckSeed(int seed)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(seed);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(seed, Seeds);
@@ -156,20 +147,54 @@ public abstract class SeedBatchedLearner : ISeedBatchedLearner
     /// <inheritdoc/>
     public Rng Generator(int seed) => Generators[seed];
 
-    /// <inheritdoc/>
-    public abstract IEnumerable<(string Name, float[] Values)> SaveState(int seed);
+    /// <summary>
+    /// The checkpoint's per-parameter tensors, named as the CPU engine names them, and where each seed's
+    /// slice lives: networks, targets and Adam moments.
+    /// </summary>
+    protected abstract (string Name, SeedBatchedMlp Network, DeviceArray Array)[] ParameterTensors { get; }
+
+    /// <summary>The checkpoint's other entries for seed <paramref name="seed"/> (counters, α, the generator), as the CPU engine writes them.</summary>
+    protected abstract IEnumerable<(string Name, float[] Values)> OtherState(int seed);
+
+    /// <summary>Restores what <see cref="OtherState"/> wrote.</summary>
+    /// <exception cref="InvalidDataException">an entry is missing or malformed.</exception>
+    protected abstract void LoadOtherState(int seed, Dictionary<string, float[]> tensors, string source);
+
+    /// <summary>Seed <paramref name="seed"/>'s checkpoint tensors, named and laid out as the CPU engine's agent writes them (it loads them).</summary>
+    public IEnumerable<(string Name, float[] Values)> SaveState(int seed)
+    {
+        CheckSeed(seed);
+        return [.. ParameterTensors.Select(t => (t.Name, t.Network.DownloadFrom(t.Array, seed))), .. OtherState(seed)];
+    }
+
+    /// <summary>Restores seed <paramref name="seed"/> from tensors a CPU or GPU checkpoint holds.</summary>
+    /// <exception cref="InvalidDataException">a tensor is missing or has the wrong size.</exception>
+    public void LoadState(int seed, Dictionary<string, float[]> tensors, string source)
+    {
+        CheckSeed(seed);
+        foreach (var (name, network, array) in ParameterTensors)
+        {
+            var values = new float[network.ParameterCount];
+            ParameterFile.Restore(tensors, name, values, source);
+            network.UploadTo(array, seed, values);
+        }
+        LoadOtherState(seed, tensors, source);
+    }
+
+    /// <summary>The policy network: SQL's sampler f^φ, DDPG's actor μ.</summary>
+    protected abstract SeedBatchedMlp PolicyNetwork { get; }
+
+    /// <summary>The Q-network.</summary>
+    protected abstract SeedBatchedMlp CriticNetwork { get; }
 
     /// <inheritdoc/>
-    public abstract void LoadState(int seed, Dictionary<string, float[]> tensors, string source);
+    public int PolicyParameterCount => PolicyNetwork.ParameterCount;
 
     /// <inheritdoc/>
-    public abstract int PolicyParameterCount { get; }
+    public void DownloadPolicies(PageLockedArray1D<float> destination) => PolicyNetwork.Parameters.DownloadTo(destination);
 
     /// <inheritdoc/>
-    public abstract void DownloadPolicies(PageLockedArray1D<float> destination);
-
-    /// <inheritdoc/>
-    public abstract float[] DownloadCritic(int seed);
+    public float[] DownloadCritic(int seed) => CriticNetwork.Download(seed);
 
     /// <summary>Frees the subclass's device arrays.</summary>
     protected abstract void DisposeArrays();

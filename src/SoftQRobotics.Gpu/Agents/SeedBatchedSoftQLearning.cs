@@ -18,7 +18,7 @@ namespace SoftQRobotics.Gpu.Agents;
 /// </summary>
 /// <remarks>
 /// Not on the device (yet): fine-tuning's frozen noise, annealed K and the hard-max target; acting
-/// (the policy is downloaded to the CPU engine for that, see <see cref="SaveState"/>).
+/// (the policy is downloaded to a CPU-engine copy for that, see <see cref="DeviceAgentGroup"/>).
 /// </remarks>
 public sealed class SeedBatchedSoftQLearning : SeedBatchedLearner
 {
@@ -27,6 +27,7 @@ public sealed class SeedBatchedSoftQLearning : SeedBatchedLearner
     private readonly DeviceArray _ones;
     private readonly SeedBatchedMlp _q, _qTarget, _f, _fTarget;        // Q, Q̄, f^φ, f^φ̄
     private readonly DeviceArray _qM, _qV, _fM, _fV;                    // Adam moments
+    private readonly (string Name, SeedBatchedMlp Network, DeviceArray Array)[] _parameterTensors;
     private readonly DeviceArray _y, _tdGradient, _qValues;             // (S × N): y, ∂J_Q/∂Q, Q(s, a)
     private readonly DeviceArray _actions, _steinGradient;              // (S × N·K × d): a = tanh u, −φ/N
     private readonly DeviceArray _distances, _squaredNorms;             // (S × N·K × K), (S × N·K)
@@ -67,6 +68,11 @@ public sealed class SeedBatchedSoftQLearning : SeedBatchedLearner
         _prepareSeed = PrepareSeed;
 
         // every seed starts where the CPU engine's learner with that seed starts (same initialisation code)
+        _parameterTensors =
+        [
+            ("q", _q, _q.Parameters), ("q_target", _qTarget, _qTarget.Parameters), ("sampler", _f, _f.Parameters), ("sampler_target", _fTarget, _fTarget.Parameters),
+            ("adam_q_m", _q, _qM), ("adam_q_v", _q, _qV), ("adam_sampler_m", _f, _fM), ("adam_sampler_v", _f, _fV),
+        ];
         for (int i = 0; i < s; i++)
         {
             var cpu = new SoftQLearning(observationSize, actionSize, settings, seeds[i], maxActBatch: 1);
@@ -163,20 +169,14 @@ public sealed class SeedBatchedSoftQLearning : SeedBatchedLearner
         _fTarget.CopyParametersFrom(_f);
     }
 
-    /// <summary>Seed <paramref name="seed"/>'s checkpoint tensors, named and laid out as <see cref="SoftQLearning.SaveState"/> writes them (the CPU engine loads them).</summary>
-    public override IEnumerable<(string Name, float[] Values)> SaveState(int seed)
+    /// <inheritdoc/>
+    protected override (string Name, SeedBatchedMlp Network, DeviceArray Array)[] ParameterTensors => _parameterTensors;
+
+    /// <inheritdoc/>
+    protected override IEnumerable<(string Name, float[] Values)> OtherState(int seed)
     {
-        CheckSeed(seed);
         return
         [
-            ("q", _q.Download(seed)),
-            ("q_target", _qTarget.Download(seed)),
-            ("sampler", _f.Download(seed)),
-            ("sampler_target", _fTarget.Download(seed)),
-            ("adam_q_m", _q.DownloadFrom(_qM, seed)),
-            ("adam_q_v", _q.DownloadFrom(_qV, seed)),
-            ("adam_sampler_m", _f.DownloadFrom(_fM, seed)),
-            ("adam_sampler_v", _f.DownloadFrom(_fV, seed)),
             ("frozen_noise", []),
             ("frozen_target_noise", []),
             CheckpointCounters.Entry("updates", Updates),
@@ -190,17 +190,10 @@ public sealed class SeedBatchedSoftQLearning : SeedBatchedLearner
         ];
     }
 
-    /// <summary>Restores seed <paramref name="seed"/> from tensors a CPU or GPU checkpoint holds (<see cref="SoftQLearning.SaveState"/>'s names).</summary>
-    /// <exception cref="InvalidDataException">a tensor is missing or has the wrong size.</exception>
+    /// <inheritdoc/>
     /// <exception cref="NotSupportedException">the checkpoint is in a fine-tuning state the device engine does not run (frozen noise, fewer particles, the hard-max target).</exception>
-    public override void LoadState(int seed, Dictionary<string, float[]> tensors, string source)
+    protected override void LoadOtherState(int seed, Dictionary<string, float[]> tensors, string source)
     {
-        CheckSeed(seed);
-        foreach (var (network, array, name) in new[] { (_q, _q.Parameters, "q"), (_qTarget, _qTarget.Parameters, "q_target"), (_f, _f.Parameters, "sampler"),
-                     (_fTarget, _fTarget.Parameters, "sampler_target"), (_q, _qM, "adam_q_m"), (_q, _qV, "adam_q_v"), (_f, _fM, "adam_sampler_m"), (_f, _fV, "adam_sampler_v") })
-        {
-            Restore(tensors, source, seed, network, array, name);
-        }
         long Counter(string name, int legacyIndex) => CheckpointCounters.Read(tensors, name, source, "counters", legacyIndex, 6);
         if (Counter("frozen_noise_count", 3) != 0 || Counter("particles", 4) != _k || Counter("value_target", 5) != (long)ValueTarget.Soft)
         {
@@ -212,13 +205,10 @@ public sealed class SeedBatchedSoftQLearning : SeedBatchedLearner
     }
 
     /// <inheritdoc/>
-    public override int PolicyParameterCount => _f.ParameterCount;
+    protected override SeedBatchedMlp PolicyNetwork => _f;
 
     /// <inheritdoc/>
-    public override void DownloadPolicies(PageLockedArray1D<float> destination) => _f.Parameters.DownloadTo(destination);
-
-    /// <inheritdoc/>
-    public override float[] DownloadCritic(int seed) => _q.Download(seed);
+    protected override SeedBatchedMlp CriticNetwork => _q;
 
     /// <inheritdoc/>
     protected override void DisposeArrays()
