@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using SoftQRobotics.Pipelines;
 
@@ -70,6 +71,52 @@ public class SeedGroupTests
         (code, _, stderr) = TestPaths.RunCli("train", "--resume", folder, "--device", "cpu-accelerator");
         Assert.Equal(1, code);
         Assert.Contains("seed 0: 60 env steps, 21 updates, seed 3: 120 env steps", stderr);
+        Directory.Delete(dir, true);
+    }
+
+    /// <summary>A SIGTERM burst stops every seed of a device group at the same step: each checkpoints, exit 130.</summary>
+    [Fact]
+    public async Task StopSignal_StopsEverySeedAtTheSameStep_AndEachCheckpoints()
+    {
+        string dir = TestPaths.ScratchDirectory(), folder = Path.Combine(dir, "group"), config = Path.Combine(dir, "tiny.sql.yaml");
+        File.WriteAllText(config, Config.Replace("epochs: 1", "epochs: 400"));
+        var info = new ProcessStartInfo("env") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = dir };
+        foreach (var a in new[] { "--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "softq.dll"), "train", "--config", config,
+                     "--seeds", "0-1", "--device", "cpu-accelerator", "--run-dir", folder })
+        {
+            info.ArgumentList.Add(a);
+        }
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        string metrics = Path.Combine(folder, "seed1", "metrics.csv");
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length >= 2) && DateTime.UtcNow < deadline) Thread.Sleep(100);
+        for (int i = 0; i < 5; i++)
+        {
+            Process.Start("kill", ["-TERM", process.Id.ToString()])!.WaitForExit();
+            Thread.Sleep(15);
+        }
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)));
+        string errors = await stderr;
+        await stdout;
+        Assert.DoesNotContain("Unhandled exception", errors);
+        Assert.Equal(130, process.ExitCode);
+        var steps = new List<long>();
+        foreach (int seed in new[] { 0, 1 })
+        {
+            using var runInfo = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, $"seed{seed}", "run.json")));
+            Assert.Equal("interrupted", runInfo.RootElement.GetProperty("status").GetString());
+            steps.Add(runInfo.RootElement.GetProperty("env_steps").GetInt64());
+            Assert.True(File.Exists(Path.Combine(folder, $"seed{seed}", "checkpoints", "latest.bin")));
+        }
+        Assert.Equal(steps[0], steps[1]);
+        Assert.True(steps[0] > 60, $"stopped after epoch 1: {steps[0]} env steps");
+
+        // each seed continues on the CPU engine from where the group stopped
+        var (code, _, resumeErrors) = TestPaths.RunCli("train", "--resume", Path.Combine(folder, "seed0"), "--epochs", "2");
+        Assert.True(code == 0, resumeErrors);
+        Assert.Equal(120, new RunDirectory(Path.Combine(folder, "seed0")).ReadMetrics()[^1].EnvSteps);
         Directory.Delete(dir, true);
     }
 
