@@ -27,8 +27,9 @@ public sealed class SvgdKernel
     private readonly float[] _pairDistances;      // (K(K−1)/2): squared, of the unique pairs
     private readonly float[] _columns;            // (d × K): the particles transposed
     private readonly float[] _kernel;             // (K × K)
-    private readonly float[] _scoresAndParticles; // (K × 2d): [g_j, u_j]
-    private readonly float[] _weighted;           // (K × 2d): κ·[G | U]
+    private readonly float[] _scoresAndParticles; // (K × 2d): [g_j, u_j − ū]
+    private readonly float[] _weighted;           // (K × 2d): κ·[G | U − ū]
+    private readonly float[] _mean;               // (d): ū, the particles' mean
 
     public SvgdKernel(int maxParticles, int dim, KernelBandwidth convention)
     {
@@ -40,6 +41,7 @@ public sealed class SvgdKernel
         _kernel = new float[maxParticles * maxParticles];
         _scoresAndParticles = new float[maxParticles * 2 * dim];
         _weighted = new float[maxParticles * 2 * dim];
+        _mean = new float[dim];
     }
 
     /// <summary>Which bandwidth rule is used.</summary>
@@ -106,12 +108,17 @@ public sealed class SvgdKernel
         TensorPrimitives.Multiply(_squaredDistances.AsSpan(0, k * k), (float)-c0, kernel);
         TensorPrimitives.Exp(kernel, kernel);
 
-        // φ_k = (1/K) Σ_j κ_jk·(g_j − α·c₁·(u_j − u_k)) = (1/K)·[(κG)_k − α·c₁·((κU)_k − u_k·Σ_j κ_jk)], κ symmetric
+        // φ_k = (1/K) Σ_j κ_jk·(g_j − α·c₁·(u_j − u_k)) = (1/K)·[(κG)_k − α·c₁·((κV)_k − v_k·Σ_j κ_jk)], κ symmetric,
+        // v = u − ū: centred, the difference loses no digits to particles that sit close together far from 0
+        var mean = _mean.AsSpan(0, d);
+        mean.Clear();
+        for (int j = 0; j < k; j++) TensorPrimitives.Add(mean, particles.Slice(j * d, d), mean);
+        TensorPrimitives.Multiply(mean, 1f / k, mean);
         var joined = _scoresAndParticles.AsSpan(0, 2 * k * d);
         for (int j = 0; j < k; j++)
         {
             scores.Slice(j * d, d).CopyTo(joined.Slice(j * 2 * d, d));
-            particles.Slice(j * d, d).CopyTo(joined.Slice(j * 2 * d + d, d));
+            TensorPrimitives.Subtract(particles.Slice(j * d, d), mean, joined.Slice(j * 2 * d + d, d));
         }
         Gemm.Sgemm(false, false, k, 2 * d, k, 1f, kernel, k, joined, 2 * d, 0f, _weighted, 2 * d);
         float inverseK = 1f / k;
@@ -121,7 +128,7 @@ public sealed class SvgdKernel
             for (int c = 0; c < d; c++)
             {
                 float attraction = _weighted[kk * 2 * d + c];
-                float repulsion = alpha * c1 * (_weighted[kk * 2 * d + d + c] - particles[kk * d + c] * rowSum);
+                float repulsion = alpha * c1 * (_weighted[kk * 2 * d + d + c] - (particles[kk * d + c] - mean[c]) * rowSum);
                 directions[kk * d + c] = inverseK * (attraction - repulsion);
             }
         }

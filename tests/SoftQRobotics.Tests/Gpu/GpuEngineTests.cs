@@ -33,11 +33,11 @@ public sealed class DeviceFixture : IDisposable
 /// <remarks>
 /// Tolerance: against the double-precision reference, the budget of <see cref="WholeUpdateTests"/>,
 /// |Δθ| ≤ T = 2·10⁻⁴·lr·u after u updates (every Adam step moves a parameter by at most ~lr). Engine
-/// against engine: 2T, since each may be T from the reference. The two sum in different orders: the
-/// GPU's Stein direction adds κ_jk·(g_j − αc₁(u_j − u_k)) pair by pair, where the CPU engine computes
-/// (κG)_k − αc₁((κU)_k − u_k·Σ_j κ_jk) and loses digits to that difference when the particles sit close
-/// together far from 0. Seen here: seed 22 on its batches, the CPU engine's f is 2.5·10⁻⁶ from the
-/// reference after 3 updates (T = 1.8·10⁻⁶), the GPU engine's 9·10⁻⁹.
+/// against engine: 2T, since each may be T from the reference. The two sum in different orders (the
+/// GPU's Stein direction adds κ_jk·(g_j − αc₁(u_j − u_k)) pair by pair, the CPU engine multiplies
+/// κ·[G | U − ū]). Seed 22 on its batches is the case that found the CPU engine's old form,
+/// (κU)_k − u_k·Σ_j κ_jk on uncentred particles, 2.5·10⁻⁶ from the reference after 3 updates (T = 1.8·10⁻⁶);
+/// both engines are now within 10⁻⁸ of it, and the test checks both.
 /// </remarks>
 public class GpuEngineTests(DeviceFixture fixture, ITestOutputHelper output) : IClassFixture<DeviceFixture>
 {
@@ -96,6 +96,7 @@ public class GpuEngineTests(DeviceFixture fixture, ITestOutputHelper output) : I
     {
         const int updates = 3;
         using var gpu = new SeedBatchedSoftQLearning(fixture.Device, Obs, Act, SqlSettings(), [seed]);
+        var cpu = new SoftQLearning(Obs, Act, SqlSettings(), seed, maxActBatch: 8);
         var state = gpu.SaveState(0).ToDictionary(t => t.Name, t => t.Values);
         int[] qSizes = [Obs + Act, .. Hidden, 1], fSizes = [Obs + Act, .. Hidden, Act];
         var reference = new ReferenceSoftQ(Obs, Act, N, K, Kv, 0.7, 0.99, TargetInterval,
@@ -110,12 +111,14 @@ public class GpuEngineTests(DeviceFixture fixture, ITestOutputHelper output) : I
             draws.FillUniform(valueActions, -1f, 1f);
             draws.FillGaussian(noise);
             gpu.Update([batch]);
+            cpu.Update(batch);
             reference.Update(ToReference(batch), Doubles(valueActions), Doubles(noise));
         }
         var after = gpu.SaveState(0).ToDictionary(t => t.Name, t => t.Values);
         AssertClose("Q", after["q"], reference.Q.Parameters, QRate * updates);
         AssertClose("f", after["sampler"], reference.F.Parameters, PolicyRate * updates);
         AssertClose("Q̄", after["q_target"], reference.QBar.Parameters, QRate * updates);
+        AssertClose("the CPU engine's f", cpu.SaveState().Single(t => t.Name == "sampler").Values, reference.F.Parameters, PolicyRate * updates);
     }
 
     /// <summary>The bandwidth's order statistics for K = 1 (h = 0.1), an odd number of pairs (K = 3) and more particles than a CPU-accelerator thread group (K = 9: 81 distances for 16 threads).</summary>

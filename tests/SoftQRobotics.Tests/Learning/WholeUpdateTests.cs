@@ -16,7 +16,9 @@ namespace SoftQRobotics.Tests.Learning;
 /// lr·u, and the check is |θ_engine − θ_ref| ≤ <see cref="ToleranceFactor"/>·lr·u for every parameter.
 /// Float32 rounding moved the engine by at most 1.5·10⁻⁵·lr·u from the reference (Q after one update;
 /// f after ten: 8·10⁻⁶·lr·u), on Intel Ice Lake (SkylakeX kernels) and on AMD EPYC Zen 4 under
-/// OpenBLAS's SkylakeX, Haswell and Prescott kernels: the factor is 13× above the worst of them. Adam's normalisation hides a wrong gradient's scale
+/// OpenBLAS's SkylakeX, Haswell and Prescott kernels: the factor is 13× above the worst of them (since the
+/// SVGD product centres the particles, f after ten is 7.6·10⁻⁷·lr·u on AMD EPYC Zen 3, Haswell kernels; another
+/// seed's batches had put the uncentred form at 2.8·10⁻⁴·lr·u, see tests/…/Gpu/GpuEngineTests.cs). Adam's normalisation hides a wrong gradient's scale
 /// but not its direction across steps: the smallest effect of a broken update we tried (the SVGD
 /// repulsion left out) moved f by 3·10⁻³·lr·u, 15× above the tolerance; α doubled moved it 200× above.
 /// </remarks>
