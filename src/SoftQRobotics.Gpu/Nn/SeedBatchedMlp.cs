@@ -178,14 +178,11 @@ public sealed class SeedBatchedMlp : IDisposable
         return default;
     }
 
-    /// <summary>Seed <paramref name="seed"/>'s parameters from a CPU-layout vector.</summary>
-    /// <exception cref="ArgumentException">the vector's length is not <see cref="ParameterCount"/>.</exception>
-    public void Upload(int seed, ReadOnlySpan<float> parameters) => UploadTo(Parameters, seed, parameters);
-
     /// <summary>Seed <paramref name="seed"/>'s parameters, in the CPU engine's layout.</summary>
     public float[] Download(int seed) => DownloadFrom(Parameters, seed);
 
-    /// <summary>Seed <paramref name="seed"/>'s slice of a per-parameter array (Adam's moments, gradients) from the host.</summary>
+    /// <summary>Seed <paramref name="seed"/>'s slice of a per-parameter array (its parameters, Adam's moments) from a CPU-layout vector.</summary>
+    /// <exception cref="ArgumentException">the vector's length is not <see cref="ParameterCount"/>.</exception>
     public void UploadTo(DeviceArray array, int seed, ReadOnlySpan<float> values)
     {
         if (values.Length != ParameterCount) throw new ArgumentException($"expected {ParameterCount} values for this network, got {values.Length}");
