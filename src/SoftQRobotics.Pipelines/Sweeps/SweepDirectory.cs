@@ -49,7 +49,7 @@ public sealed record SweepSubmission(string Time, int[] Seeds, string? JobId);
 
 /// <summary>sweep.json: what a sweep is and how it was submitted.</summary>
 /// <param name="Name">the config's name, e.g. <c>swimmer-finish-line.sql.medium</c></param>
-/// <param name="Backend">local or Slurm</param>
+/// <param name="Backend">local, Slurm, or batched (one process, <c>softq train --seeds</c>)</param>
 /// <param name="Seeds">all seeds of the sweep</param>
 /// <param name="Epochs">epochs override (null: the config's)</param>
 /// <param name="Slurm">Slurm options (null for local sweeps)</param>

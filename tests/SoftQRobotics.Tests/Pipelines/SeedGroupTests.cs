@@ -67,6 +67,12 @@ public class SeedGroupTests
         Assert.True(code == 0, stderr);
         Assert.Equal(2, new RunDirectory(Path.Combine(folder, "seed3")).ReadMetrics().Count);
 
+        // the folder is a sweep folder with backend "batched": sweep --resume reads it (every seed is complete here)
+        Assert.Contains("\"batched\"", File.ReadAllText(Path.Combine(folder, "sweep.json")));
+        (code, _, stderr) = TestPaths.RunCli("sweep", "--resume", folder);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("nothing to resume", stderr);
+
         // seeds at different steps cannot continue together on the device engine
         (code, _, stderr) = TestPaths.RunCli("train", "--resume", folder, "--device", "cpu-accelerator");
         Assert.Equal(1, code);
