@@ -52,6 +52,9 @@ public sealed record EpochMetrics
     [MetricGroup("train")] public double SteinDirectionNorm { get; init; } = double.NaN;
     /// <summary>DDPG: mean over the epoch's gradient steps of the actor's loss −mean Q(s, μ(s)); NaN for SQL.</summary>
     [MetricGroup("train")] public double ActorLoss { get; init; } = double.NaN;
+    /// <summary>SQL: mean over the epoch's gradient steps of how much the sampler's target exp(Q/α) varies over actions: the mean over
+    /// the minibatch's states of the standard deviation (1/K form) over the K particles of Q(s, a_k)/α (docs/implementation-details.md, "Temperature"); NaN for DDPG.</summary>
+    [MetricGroup("train")] public double QSpreadOverAlpha { get; init; } = double.NaN;
 
     private static readonly PropertyInfo[] Properties = typeof(EpochMetrics).GetProperties(BindingFlags.Public | BindingFlags.Instance)
         .Where(p => p.GetCustomAttribute<MetricGroupAttribute>() is not null).OrderBy(p => p.MetadataToken).ToArray();

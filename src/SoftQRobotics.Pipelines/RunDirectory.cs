@@ -119,13 +119,22 @@ public sealed class RunDirectory
         return rows;
     }
 
-    /// <summary>Keeps only the metric rows of epochs ≤ <paramref name="epoch"/> (rows written after the last checkpoint are dropped on resume).</summary>
+    /// <summary>Keeps only the metric rows of epochs ≤ <paramref name="epoch"/> (rows written after the last checkpoint are dropped on resume); a file written by an older build is brought to today's columns.</summary>
     public void TruncateMetrics(int epoch)
     {
         if (!File.Exists(MetricsFile)) return;
         var lines = File.ReadAllLines(MetricsFile);
-        var kept = lines.Take(1).Concat(lines.Skip(1).Where(l => l.Length > 0 && int.Parse(l.Split(',')[0], CultureInfo.InvariantCulture) <= epoch));
-        WriteAtomically(MetricsFile, string.Join('\n', kept) + "\n");
+        var header = lines.Length > 0 ? lines[0].Split(',') : [];
+        var kept = lines.Skip(1).Where(l => l.Length > 0 && int.Parse(l.Split(',')[0], CultureInfo.InvariantCulture) <= epoch);
+        if (header.SequenceEqual(MetricColumns))
+        {
+            WriteAtomically(MetricsFile, string.Join('\n', lines.Take(1).Concat(kept)) + "\n");
+            return;
+        }
+        // a file from an older build (fewer or other columns): its rows rewritten in today's columns, a missing one NaN,
+        // so that the rows appended after it have as many fields as the header
+        var rows = kept.Select(l => EpochMetrics.FromCells(header, l.Split(',')).Values().Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+        WriteAtomically(MetricsFile, string.Join('\n', new[] { string.Join(',', MetricColumns) }.Concat(rows.Select(r => string.Join(',', r)))) + "\n");
     }
 
     /// <summary>Appends one epoch's row (writing the header first if the file is new).</summary>

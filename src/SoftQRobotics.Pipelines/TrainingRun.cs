@@ -188,6 +188,7 @@ public sealed class TrainingRun : IDisposable
             PolicyLoss = double.IsNaN(r.MeanSteinDirectionNorm) ? r.MeanActorLoss : r.MeanSteinDirectionNorm,
             SteinDirectionNorm = r.MeanSteinDirectionNorm,
             ActorLoss = r.MeanActorLoss,
+            QSpreadOverAlpha = r.MeanQSpreadOverAlpha,
             MeanQ = r.MeanQ,
             Alpha = _agent.Entropy?.Alpha ?? double.NaN,
             RewardScale = _trainer.RewardScale,

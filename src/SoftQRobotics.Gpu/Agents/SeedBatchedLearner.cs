@@ -18,7 +18,7 @@ namespace SoftQRobotics.Gpu.Agents;
 public abstract class SeedBatchedLearner : ISeedBatchedLearner
 {
     private readonly LearnerSettings _settings;
-    private readonly MemoryBuffer1D<double, Stride1D.Dense> _stats;   // (S × 4), written by the step's statistics kernel
+    private readonly MemoryBuffer1D<double, Stride1D.Dense> _stats;   // (S × 5), written by the step's statistics kernel
     private readonly PageLockedArray1D<double> _statsHost;             // page-locked: reading it back allocates nothing
     private readonly Action _enqueue;                                  // cached: no allocation per step
     private CudaGraph? _graph;                                         // the captured update (CUDA)
@@ -33,8 +33,8 @@ public abstract class SeedBatchedLearner : ISeedBatchedLearner
         (Device, _settings, Seeds) = (device, settings, seeds);
         Generators = new Rng[seeds];
         Inputs = new StepInputs(device, seeds, observationSize, actionSize, settings.BatchSize, drawCount);
-        _stats = device.AllocateDoubles(4L * seeds);
-        _statsHost = device.Accelerator.AllocatePageLocked1D<double>(4L * seeds);
+        _stats = device.AllocateDoubles((long)Kernels.Statistics * seeds);
+        _statsHost = device.Accelerator.AllocatePageLocked1D<double>((long)Kernels.Statistics * seeds);
         _enqueue = () =>
         {
             long before = Device.Launches;
@@ -58,7 +58,7 @@ public abstract class SeedBatchedLearner : ISeedBatchedLearner
     protected Rng[] Generators { get; }
     /// <summary>The step's inputs.</summary>
     private protected StepInputs Inputs { get; }
-    /// <summary>Where the step's statistics kernel writes (S × 4).</summary>
+    /// <summary>Where the step's statistics kernel writes (S × <see cref="Kernels.Statistics"/>).</summary>
     protected ArrayView<double> Statistics => _stats.View;
     /// <summary>Adam's step size for Q, on the device.</summary>
     protected SeedTensor QStepSize => Inputs.Scalar(0);
@@ -131,11 +131,12 @@ public abstract class SeedBatchedLearner : ISeedBatchedLearner
         if (destination.Length < Seeds) throw new ArgumentException($"room for {Seeds} seeds needed", nameof(destination));
         _stats.View.CopyTo(Device.Stream, _statsHost.ArrayView);
         Device.Stream.Synchronize();
-        for (int i = 0; i < Seeds; i++) destination[i] = ToStats(_statsHost[4 * i], _statsHost[4 * i + 1], _statsHost[4 * i + 2], _statsHost[4 * i + 3]);
+        const int m = Kernels.Statistics;
+        for (int i = 0; i < Seeds; i++) destination[i] = ToStats(_statsHost[m * i], _statsHost[m * i + 1], _statsHost[m * i + 2], _statsHost[m * i + 3], _statsHost[m * i + 4]);
     }
 
-    /// <summary>A seed's statistics from the kernel's four values: mean squared TD error, the algorithm's own (Stein norm or actor loss), mean Q, mean target.</summary>
-    protected abstract UpdateStats ToStats(double qLoss, double policyStatistic, double meanQ, double meanTarget);
+    /// <summary>A seed's statistics from the kernel's values: mean squared TD error, the algorithm's own (Stein norm or actor loss), mean Q, mean target, SQL's Q spread over α.</summary>
+    protected abstract UpdateStats ToStats(double qLoss, double policyStatistic, double meanQ, double meanTarget, double qSpreadOverAlpha);
 
     /// <exception cref="ArgumentOutOfRangeException">not a seed of this learner.</exception>
     private void CheckSeed(int seed)

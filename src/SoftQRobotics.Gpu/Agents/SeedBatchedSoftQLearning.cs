@@ -130,7 +130,7 @@ public sealed class SeedBatchedSoftQLearning : SeedBatchedLearner
         var particles = _f.Forward(states, noise, n, k);   // (S × N·K × d), seed stride N·K·d: f^φ's output buffer
         var particleActions = new SeedTensor(_actions, 0, (long)nk * d);
         device.Tanh(s, particles, particleActions, nk * d);
-        _q.Forward(states, particleActions, n, k);
+        var particleQ = _q.Forward(states, particleActions, n, k);   // Q(s_i, a_ij), kept for the statistics
         var dQda = _q.Backward(new SeedTensor(_ones, 0, 0), parameterGradients: false, inputGradient: true);
 
         // SVGD (eqs. 13–14): φ per state from its K particles' scores; ascend along ∂u/∂φ·φ
@@ -141,7 +141,7 @@ public sealed class SeedBatchedSoftQLearning : SeedBatchedLearner
         };
         device.SteinDirection(s, particles.View, _actions.View, dQda.View, _distances.View, _steinGradient.View, _squaredNorms.View, shape);
         _f.Backward(new SeedTensor(_steinGradient, 0, (long)nk * d), parameterGradients: true, inputGradient: false);
-        device.StepStatistics(s, qValues, y, n, new SeedTensor(_squaredNorms, 0, nk), nk, true, Statistics);
+        device.StepStatistics(s, qValues, y, n, new SeedTensor(_squaredNorms, 0, nk), nk, true, particleQ, k, Alpha, Statistics);
 
         // Adam on θ and φ (step sizes from the uploaded scalars); the periodic hard target copy follows the update
         device.Adam(_q.Parameters, _q.Gradients, _qM, _qV, 0.9f, 0.999f, 1e-8f, QStepSize);
@@ -159,8 +159,8 @@ public sealed class SeedBatchedSoftQLearning : SeedBatchedLearner
     }
 
     /// <inheritdoc/>
-    protected override UpdateStats ToStats(double qLoss, double policyStatistic, double meanQ, double meanTarget) =>
-        new(qLoss, SteinDirectionNorm: policyStatistic, ActorLoss: double.NaN, meanQ, meanTarget);
+    protected override UpdateStats ToStats(double qLoss, double policyStatistic, double meanQ, double meanTarget, double qSpreadOverAlpha) =>
+        new(qLoss, SteinDirectionNorm: policyStatistic, ActorLoss: double.NaN, meanQ, meanTarget, qSpreadOverAlpha);
 
     /// <inheritdoc/>
     protected override void CopyTargets()

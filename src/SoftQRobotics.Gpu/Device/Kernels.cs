@@ -23,6 +23,13 @@ internal struct FirstLayerShape
     public int HasGroupTerms, GroupTermStride;
 }
 
+/// <summary>What <see cref="Kernels.StepStatistics"/> reads: strides per seed, counts, and α for SQL's spread (Particles 0: none).</summary>
+internal struct StatisticsShape
+{
+    public int QStride, YStride, N, SecondStride, SecondCount, SecondIsStein, ParticleQStride, Particles;
+    public double Alpha;
+}
+
 /// <summary>Shape of the SVGD kernels: N states × K particles of dimension d per seed.</summary>
 internal struct SteinShape
 {
@@ -271,42 +278,57 @@ internal static class Kernels
     /// <summary>
     /// A step's statistics per seed, one thread group each (a power of two, at most
     /// <see cref="MaxReductionGroup"/> threads): stats[s] = (mean (Q − y)², √(Σ|φ|²/(N·K)) or the actor's loss
-    /// −mean Q(s, μ(s)), mean Q, mean y). Each thread sums its strided share in double, then a fixed tree
-    /// of pairwise sums: the same result at every run.
+    /// −mean Q(s, μ(s)), mean Q, mean y, SQL's spread: the mean over states of the standard deviation (1/K form)
+    /// of Q(s, a_k)/α over the K particles, NaN without particles). Each thread sums its strided share in double,
+    /// then a fixed tree of pairwise sums: the same result at every run.
     /// </summary>
-    public static void StepStatistics(ArrayView<float> q, int qStride, ArrayView<float> y, int yStride, int n,
-        ArrayView<float> second, int secondStride, int secondCount, int secondIsStein, ArrayView<double> stats)
+    public static void StepStatistics(ArrayView<float> q, ArrayView<float> y, ArrayView<float> second, ArrayView<float> particleQ, ArrayView<double> stats, StatisticsShape shape)
     {
-        int seed = Grid.IdxX, tid = Group.IdxX, threads = Group.DimX;
-        var partial = SharedMemory.Allocate<double>(4 * MaxReductionGroup);
-        double loss = 0, meanQ = 0, meanY = 0, other = 0;
+        int seed = Grid.IdxX, tid = Group.IdxX, threads = Group.DimX, n = shape.N, k = shape.Particles;
+        var partial = SharedMemory.Allocate<double>(Statistics * MaxReductionGroup);
+        double loss = 0, meanQ = 0, meanY = 0, other = 0, spread = 0;
         for (int i = tid; i < n; i += threads)
         {
-            double qi = q[seed * qStride + i], yi = y[seed * yStride + i];
+            double qi = q[seed * shape.QStride + i], yi = y[seed * shape.YStride + i];
             loss += (qi - yi) * (qi - yi);
             meanQ += qi;
             meanY += yi;
+            if (k > 0)
+            {
+                int first = seed * shape.ParticleQStride + i * k;
+                double mean = 0, squares = 0;
+                for (int j = 0; j < k; j++) mean += particleQ[first + j];
+                mean /= k;
+                for (int j = 0; j < k; j++) squares += (particleQ[first + j] - mean) * (particleQ[first + j] - mean);
+                spread += Math.Sqrt(squares / k);
+            }
         }
-        for (int j = tid; j < secondCount; j += threads) other += second[seed * secondStride + j];
+        for (int j = tid; j < shape.SecondCount; j += threads) other += second[seed * shape.SecondStride + j];
         partial[tid] = loss;
         partial[MaxReductionGroup + tid] = meanQ;
         partial[2 * MaxReductionGroup + tid] = meanY;
         partial[3 * MaxReductionGroup + tid] = other;
+        partial[4 * MaxReductionGroup + tid] = spread;
         Group.Barrier();
         for (int half = threads / 2; half > 0; half /= 2)
         {
             if (tid < half)
             {
-                for (int c = 0; c < 4; c++) partial[c * MaxReductionGroup + tid] += partial[c * MaxReductionGroup + tid + half];
+                for (int c = 0; c < Statistics; c++) partial[c * MaxReductionGroup + tid] += partial[c * MaxReductionGroup + tid + half];
             }
             Group.Barrier();
         }
         if (tid == 0)
         {
-            stats[seed * 4] = partial[0] / n;
-            stats[seed * 4 + 1] = secondIsStein != 0 ? Math.Sqrt(partial[3 * MaxReductionGroup] / secondCount) : -partial[3 * MaxReductionGroup] / secondCount;
-            stats[seed * 4 + 2] = partial[MaxReductionGroup] / n;
-            stats[seed * 4 + 3] = partial[2 * MaxReductionGroup] / n;
+            int at = seed * Statistics;
+            stats[at] = partial[0] / n;
+            stats[at + 1] = shape.SecondIsStein != 0 ? Math.Sqrt(partial[3 * MaxReductionGroup] / shape.SecondCount) : -partial[3 * MaxReductionGroup] / shape.SecondCount;
+            stats[at + 2] = partial[MaxReductionGroup] / n;
+            stats[at + 3] = partial[2 * MaxReductionGroup] / n;
+            stats[at + 4] = k > 0 ? partial[4 * MaxReductionGroup] / (shape.Alpha * n) : double.NaN;
         }
     }
+
+    /// <summary>Values per seed that <see cref="StepStatistics"/> writes.</summary>
+    public const int Statistics = 5;
 }

@@ -10,7 +10,10 @@ namespace SoftQRobotics.Learning.Agents;
 /// <param name="ActorLoss">DDPG: the actor's loss −mean Q(s, μ(s)); NaN for SQL</param>
 /// <param name="MeanQ">mean Q(s, a) over the batch</param>
 /// <param name="MeanTarget">mean TD target y</param>
-public readonly record struct UpdateStats(double QLoss, double SteinDirectionNorm, double ActorLoss, double MeanQ, double MeanTarget);
+/// <param name="QSpreadOverAlpha">SQL: how much the sampler's target exp(Q/α) varies over actions: the mean over the
+/// minibatch's states of the standard deviation (1/K form) over the K particles of Q(s, a_k)/α; NaN for DDPG
+/// (docs/implementation-details.md, "Temperature")</param>
+public readonly record struct UpdateStats(double QLoss, double SteinDirectionNorm, double ActorLoss, double MeanQ, double MeanTarget, double QSpreadOverAlpha = double.NaN);
 
 /// <summary>What fine-tuning anneals in a maximum-entropy agent (docs/implementation-details.md, "Fine-tuning").</summary>
 /// <param name="Alpha">α, the temperature of V_soft and of the SVGD score</param>

@@ -6,11 +6,12 @@ namespace SoftQRobotics.Learning.Agents;
 /// <summary>The energy the sampler learns to sample from: ∂Q(s, a)/∂a at a batch of actions, a group per state.</summary>
 public interface IActionGradient
 {
-    /// <summary>Writes ∂Q(s_i, a_ij)/∂a for every action row.</summary>
+    /// <summary>Writes Q(s_i, a_ij) and ∂Q(s_i, a_ij)/∂a for every action row.</summary>
     /// <param name="states">(stateCount × obsDim)</param>
     /// <param name="actions">(stateCount·perState × actDim), state by state</param>
     /// <param name="dQda">destination, (stateCount·perState × actDim)</param>
-    void ActionGradient(ReadOnlySpan<float> states, ReadOnlySpan<float> actions, int stateCount, int perState, Span<float> dQda);
+    /// <param name="q">destination, (stateCount·perState)</param>
+    void ActionGradient(ReadOnlySpan<float> states, ReadOnlySpan<float> actions, int stateCount, int perState, Span<float> dQda, Span<float> q);
 }
 
 /// <summary>∂Q/∂a of a Q-network on s ⧺ a, by one grouped forward and one input-only backward pass (its parameter gradients are untouched).</summary>
@@ -28,10 +29,10 @@ public sealed class QActionGradient : IActionGradient
     }
 
     /// <inheritdoc/>
-    public void ActionGradient(ReadOnlySpan<float> states, ReadOnlySpan<float> actions, int stateCount, int perState, Span<float> dQda)
+    public void ActionGradient(ReadOnlySpan<float> states, ReadOnlySpan<float> actions, int stateCount, int perState, Span<float> dQda, Span<float> q)
     {
         int rows = stateCount * perState;
-        _q.ForwardGrouped(states, actions, stateCount, perState);
+        _q.ForwardGrouped(states, actions, stateCount, perState)[..rows].CopyTo(q);
         _q.Backward(_ones.AsSpan(0, rows), accumulateParameterGradients: false).CopyTo(dQda);
     }
 }
@@ -142,7 +143,7 @@ public sealed class SteinSampler
     /// </summary>
     /// <param name="critics">∂Q/∂a for lane 0 and lane 1, evaluated at the particles before any parameter changes</param>
     /// <param name="alongside">run first in each lane with the lane's index (the caller's own half-batch work); null: none</param>
-    /// <returns>the root-mean-square norm of φ over the N·K particles</returns>
+    /// <returns>the root-mean-square norm of φ over the N·K particles; <see cref="LastQSpreadOverAlpha"/> is set too</returns>
     /// <exception cref="ArgumentException">not two critics.</exception>
     /// <exception cref="InvalidOperationException">no <see cref="DrawNoise"/> for (n, k) since the last step or action.</exception>
     public double SteinStep(int n, int k, IActionGradient[] critics, float alpha, TwoLanes lanes, Action<int>? alongside = null)
@@ -159,8 +160,12 @@ public sealed class SteinSampler
         _parts[0].Network.Gradients.CopyTo(gradients);
         if (TwoLanes.Half(n, 1).Count > 0) System.Numerics.Tensors.TensorPrimitives.Add(gradients, _parts[1].Network.Gradients, gradients);
         _optimizer.Update(_f.Parameters, _f.Gradients);
+        LastQSpreadOverAlpha = (_parts[0].SpreadSum + _parts[1].SpreadSum) / (alpha * n);
         return Math.Sqrt((_parts[0].SquaredNorm + _parts[1].SquaredNorm) / (n * k));
     }
+
+    /// <summary>The last <see cref="SteinStep"/>'s mean over its states of the standard deviation (1/K form) over the K particles of Q(s, a_k)/α.</summary>
+    public double LastQSpreadOverAlpha { get; private set; } = double.NaN;
 
     private void RunPart(int lane)
     {
@@ -178,6 +183,7 @@ public sealed class SteinSampler
         private readonly float[] _actions;      // (n·K × act) a = tanh u
         private readonly float[] _directions;   // (n·K × act) φ, then −φ/N
         private readonly float[] _dQda;         // (n·K × act) ∂Q/∂a at the particles
+        private readonly float[] _q;            // (n·K) Q at the particles
         private readonly float[] _scores;       // (K × act) per state
 
         public Part(SteinSampler owner, int maxStates, KernelBandwidth kernel)
@@ -190,6 +196,7 @@ public sealed class SteinSampler
             _actions = new float[maxStates * k * d];
             _directions = new float[maxStates * k * d];
             _dQda = new float[maxStates * k * d];
+            _q = new float[maxStates * k];
             _scores = new float[k * d];
         }
 
@@ -199,10 +206,13 @@ public sealed class SteinSampler
         /// <summary>Σ |φ|² over this part's particles in the last step.</summary>
         public double SquaredNorm { get; private set; }
 
+        /// <summary>Σ over this part's states of the standard deviation of Q over the state's particles, in the last step.</summary>
+        public double SpreadSum { get; private set; }
+
         /// <summary>States first … first + count − 1 of a batch of <paramref name="n"/>; leaves ∂/∂φ of −Σ⟨u, φ⟩/n in <see cref="Network"/>'s gradient.</summary>
         public void Run(int first, int count, int n, int k, IActionGradient critic, float alpha)
         {
-            SquaredNorm = 0;
+            (SquaredNorm, SpreadSum) = (0, 0);
             if (count == 0) return;
             int obs = _owner._obsDim, d = _owner._actDim, rows = count * k;
 
@@ -210,7 +220,17 @@ public sealed class SteinSampler
             var states = _owner._states.AsSpan(first * obs, count * obs);
             Network.ForwardGrouped(states, _owner._noise.AsSpan(first * k * d, rows * d), count, k).CopyTo(_particles);
             for (int p = 0; p < rows * d; p++) _actions[p] = MathF.Tanh(_particles[p]);   // MathF: TensorPrimitives.Tanh's error shows in the whole-update check
-            critic.ActionGradient(states, _actions.AsSpan(0, rows * d), count, k, _dQda);
+            critic.ActionGradient(states, _actions.AsSpan(0, rows * d), count, k, _dQda, _q);
+            double spread = 0;
+            for (int i = 0; i < count; i++)
+            {
+                double mean = 0, squares = 0;
+                for (int j = 0; j < k; j++) mean += _q[i * k + j];
+                mean /= k;
+                for (int j = 0; j < k; j++) squares += (_q[i * k + j] - mean) * (_q[i * k + j] - mean);
+                spread += Math.Sqrt(squares / k);
+            }
+            SpreadSum = spread;
 
             // the Stein direction φ per state, from the scores of that state's particles
             double squaredNorm = 0;

@@ -280,3 +280,34 @@ public class GpuDdpgTests(DeviceFixture fixture, ITestOutputHelper output) : ICl
 
     private static double[] Doubles(float[] values) => values.Select(v => (double)v).ToArray();
 }
+
+/// <summary>
+/// SQL's diagnostic q_spread_over_alpha: the mean over states of the standard deviation over the K particles of
+/// Q(s, a_k)/α. Before the first update the particles and Q do not depend on α, so doubling α halves it exactly
+/// (up to rounding); the GPU engine's kernel computes the same value as the CPU engine; DDPG has none.
+/// </summary>
+public class QSpreadTests(DeviceFixture fixture) : IClassFixture<DeviceFixture>
+{
+    private static SqlSettings Settings(double alpha) => new()
+    {
+        HiddenSizes = [8, 8], Particles = 5, ValueParticles = 6, Alpha = alpha, BatchSize = 4, QInitializer = Initializer.Xavier, PolicyInitializer = Initializer.Xavier,
+    };
+
+    [Fact]
+    public void Spread_ScalesAsOneOverAlpha_AndBothEnginesAgree()
+    {
+        var batch = GpuEngineTests.Batch(0, 0);
+        var atOne = new SoftQLearning(3, 2, Settings(1.0), 5, maxActBatch: 8).Update(batch);
+        var atTwo = new SoftQLearning(3, 2, Settings(2.0), 5, maxActBatch: 8).Update(batch);
+        Assert.True(atOne.QSpreadOverAlpha > 1e-3 && double.IsFinite(atOne.QSpreadOverAlpha), $"{atOne.QSpreadOverAlpha}");   // particles spread by the Xavier sampler
+        Assert.Equal(atOne.QSpreadOverAlpha / 2, atTwo.QSpreadOverAlpha, 1e-6 * atOne.QSpreadOverAlpha);
+
+        using var gpu = new SeedBatchedSoftQLearning(fixture.Device, 3, 2, Settings(2.0), [5UL]);
+        gpu.Update([batch]);
+        var stats = new UpdateStats[1];
+        gpu.ReadStatistics(stats);
+        Assert.Equal(atTwo.QSpreadOverAlpha, stats[0].QSpreadOverAlpha, 1e-4 * atTwo.QSpreadOverAlpha);
+
+        Assert.True(double.IsNaN(new Ddpg(3, 2, new DdpgSettings { HiddenSizes = [8, 8], BatchSize = 4 }, 5, maxActBatch: 8).Update(batch).QSpreadOverAlpha));
+    }
+}

@@ -37,13 +37,24 @@ public class SteinSamplerTests
         Assert.InRange(actions.Count(a => Math.Abs(a + 0.5) < 0.3) / 4000.0, 0.21, 0.39);  // the left mode is covered
     }
 
-    /// <summary>∂Q/∂a = α d/da log p(a), whatever the state (one action column).</summary>
+    /// <summary>Q = α log p(a) and ∂Q/∂a = α d/da log p(a), whatever the state (one action column).</summary>
     private sealed class MixtureEnergy(float alpha) : IActionGradient
     {
-        public void ActionGradient(ReadOnlySpan<float> states, ReadOnlySpan<float> actions, int stateCount, int perState, Span<float> dQda)
+        public void ActionGradient(ReadOnlySpan<float> states, ReadOnlySpan<float> actions, int stateCount, int perState, Span<float> dQda, Span<float> q)
         {
-            for (int r = 0; r < stateCount * perState; r++) dQda[r] = (float)(alpha * DLogP(actions[r]));
+            for (int r = 0; r < stateCount * perState; r++)
+            {
+                dQda[r] = (float)(alpha * DLogP(actions[r]));
+                q[r] = (float)(alpha * LogP(actions[r]));
+            }
         }
+    }
+
+    // log p(a), p the mixture below
+    private static double LogP(double a)
+    {
+        const double s2 = 0.15 * 0.15, norm = 0.37606830514;   // 1/√(2π·s2)·… folded: only differences of Q matter here
+        return Math.Log(0.3 * Math.Exp(-(a + 0.5) * (a + 0.5) / (2 * s2)) + 0.7 * Math.Exp(-(a - 0.5) * (a - 0.5) / (2 * s2)) + 1e-300) + Math.Log(norm);
     }
 
     // p(a) = 0.3 N(−0.5, 0.15²) + 0.7 N(0.5, 0.15²); d/da log p

@@ -12,11 +12,35 @@ public class EpochMetricsTests
             "epoch,env_steps,gradient_steps,average_return,average_discounted_return,average_episode_length,min_return,max_return," +
             "q_loss,policy_loss,mean_q,alpha,particles,env_steps_per_second,gradient_steps_per_second,training_episodes,training_return," +
             "final_com_x,progress_min,progress_max,max_com_x,min_com_x,distance_to_goal,min_distance_to_goal,min_distance_so_far," +
-            "wall_seconds,reward_scale,final_distance_min,final_distance_so_far,stein_direction_norm,actor_loss",
+            "wall_seconds,reward_scale,final_distance_min,final_distance_so_far,stein_direction_norm,actor_loss,q_spread_over_alpha",
             string.Join(',', EpochMetrics.Columns));
         Assert.Equal("eval/average_return", EpochMetrics.Tags[Array.IndexOf(EpochMetrics.Columns, "average_return")]);
         Assert.Equal("perf/wall_seconds", EpochMetrics.Tags[Array.IndexOf(EpochMetrics.Columns, "wall_seconds")]);
         Assert.Equal("train/q_loss", EpochMetrics.Tags[Array.IndexOf(EpochMetrics.Columns, "q_loss")]);
+        Assert.Equal("train/q_spread_over_alpha", EpochMetrics.Tags[Array.IndexOf(EpochMetrics.Columns, "q_spread_over_alpha")]);
+    }
+
+    /// <summary>Resuming a run whose metrics.csv an older build wrote brings the file to today's columns: every row as many fields as the header.</summary>
+    [Fact]
+    public void Truncate_BringsAnOlderFileToTodaysColumns_KeepingItsValues()
+    {
+        string dir = TestPaths.ScratchDirectory();
+        var run = new RunDirectory(dir);
+        var older = EpochMetrics.Columns.Take(EpochMetrics.Columns.Length - 1).ToArray();
+        File.WriteAllText(run.MetricsFile, string.Join(',', older) + "\n" +
+            string.Join(',', older.Select((_, i) => i < 3 ? "1" : (i + 0.5).ToString(System.Globalization.CultureInfo.InvariantCulture))) + "\n" +
+            string.Join(',', older.Select((_, i) => i == 0 ? "2" : "7")) + "\n");
+        run.TruncateMetrics(1);
+        run.AppendMetrics(new EpochMetrics { Epoch = 2, EnvSteps = 200, QSpreadOverAlpha = 0.25 });
+        var lines = File.ReadAllLines(run.MetricsFile);
+        Assert.Equal(string.Join(',', EpochMetrics.Columns), lines[0]);
+        Assert.Equal(3, lines.Length);
+        Assert.All(lines, line => Assert.Equal(EpochMetrics.Columns.Length, line.Split(',').Length));
+        var rows = run.ReadMetrics();
+        Assert.Equal((1L, Array.IndexOf(EpochMetrics.Columns, "wall_seconds") + 0.5), (rows[0].EnvSteps, rows[0].WallSeconds));   // epoch 1 kept with its values
+        Assert.True(double.IsNaN(rows[0].QSpreadOverAlpha));
+        Assert.Equal((2, 0.25), (rows[1].Epoch, rows[1].QSpreadOverAlpha));
+        Directory.Delete(dir, true);
     }
 
     [Fact]
