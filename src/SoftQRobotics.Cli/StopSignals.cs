@@ -16,6 +16,7 @@ internal sealed class StopSignals : IDisposable
 
     private readonly CancellationTokenSource _stop = new();
     private readonly PosixSignalRegistration[] _registrations;
+    private static readonly List<PosixSignalRegistration[]> Kept = [];
 
     /// <param name="includeUsr1">also stop on SIGUSR1 (Linux)</param>
     public StopSignals(bool includeUsr1)
@@ -23,6 +24,7 @@ internal sealed class StopSignals : IDisposable
         var signals = new List<PosixSignal> { PosixSignal.SIGINT, PosixSignal.SIGTERM };
         if (includeUsr1 && OperatingSystem.IsLinux()) signals.Add((PosixSignal)SigUsr1);
         _registrations = signals.Select(s => PosixSignalRegistration.Create(s, OnSignal)).ToArray();
+        lock (Kept) Kept.Add(_registrations);   // until the process exits, collected or not (see Dispose)
     }
 
     /// <summary>Cancelled by the first of the signals.</summary>
@@ -37,13 +39,17 @@ internal sealed class StopSignals : IDisposable
         }
         catch (ObjectDisposedException)
         {
-            // the command has finished and is disposing this
+            // not expected: the token source is never disposed (see Dispose)
         }
     }
 
+    /// <summary>
+    /// Leaves the handlers in place: the process is about to exit, and a repeat of the signal that stopped the
+    /// command can still arrive (a burst a few milliseconds apart). Removed here, it would meet the default
+    /// action and kill the exiting process with 128 + signal instead of the command's own exit code (seen: 143 in
+    /// place of 130 under load).
+    /// </summary>
     public void Dispose()
     {
-        foreach (var registration in _registrations) registration.Dispose();
-        _stop.Dispose();
     }
 }
