@@ -27,9 +27,14 @@ public abstract class SeedBatchedLearner : ISeedBatchedLearner
     /// <param name="drawCount">random draws per seed and step, made on the host</param>
     /// <exception cref="ArgumentException">no seeds.</exception>
     /// <exception cref="GpuOutOfMemoryException">the device has no room.</exception>
+    /// <exception cref="NotSupportedException">a Q output-layer learning-rate scale other than 1 (the CPU engine's alone).</exception>
     protected SeedBatchedLearner(GpuDevice device, LearnerSettings settings, int seeds, int observationSize, int actionSize, int drawCount)
     {
         if (seeds < 1) throw new ArgumentException("at least one seed", nameof(seeds));
+        if (settings.QOutputLearningRateScale != 1f)
+        {
+            throw new NotSupportedException($"q_output_learning_rate_scale {settings.QOutputLearningRateScale} runs on the CPU engine only (--device cpu): the GPU engine's Adam has one learning rate per network");
+        }
         (Device, _settings, Seeds) = (device, settings, seeds);
         Generators = new Rng[seeds];
         Inputs = new StepInputs(device, seeds, observationSize, actionSize, settings.BatchSize, drawCount);

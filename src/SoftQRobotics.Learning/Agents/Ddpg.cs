@@ -44,6 +44,7 @@ public sealed class Ddpg : IAgent
         _qTarget.CopyParametersFrom(_q);
         _muTarget.CopyParametersFrom(_mu);
         _qOptimizer = new Adam(_q.Parameters.Length, settings.QLearningRate);
+        _qOptimizer.ScaleTail(Mlp.Layout(_q.Sizes).WeightOffsets[^1], settings.QOutputLearningRateScale);
         _muOptimizer = new Adam(_mu.Parameters.Length, settings.PolicyLearningRate);
         _stateActions = new float[_n * (observationSize + actionSize)];
         _targets = new float[_n];

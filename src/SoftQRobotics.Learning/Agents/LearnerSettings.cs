@@ -36,6 +36,13 @@ public abstract record LearnerSettings
     [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
     public float QLearningRate { get; init; } = 1e-3f;
 
+    /// <summary>
+    /// Multiplier of the Q learning rate for Q's output layer (its weights and bias) alone: with rewards × c,
+    /// c here makes Adam's path the one of rewards × 1 (docs/implementation-details.md, "Temperature").
+    /// </summary>
+    [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
+    public float QOutputLearningRateScale { get; init; } = 1f;
+
     /// <summary>Adam learning rate of the policy network: SQL's sampler f^φ, DDPG's actor μ.</summary>
     [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
     public float PolicyLearningRate { get; init; } = 1e-4f;

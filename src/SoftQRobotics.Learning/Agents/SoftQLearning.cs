@@ -60,6 +60,7 @@ public sealed class SoftQLearning : IAgent
         _qTarget = new Mlp(qSizes, Activation.Relu, Activation.Identity, rows, groupWidth: observationSize);
         _q.Initialize(settings.QInitializer, _rng);
         _qOptimizer = new Adam(_q.Parameters.Length, settings.QLearningRate);
+        _qOptimizer.ScaleTail(Mlp.Layout(_q.Sizes).WeightOffsets[^1], settings.QOutputLearningRateScale);
         _sampler = new SteinSampler(observationSize, actionSize, settings.HiddenSizes, _n, k, maxActBatch,
             settings.PolicyLearningRate, settings.KernelBandwidth, settings.PolicyInitializer, _rng);
         _fTarget = new Mlp([width, .. settings.HiddenSizes, actionSize], Activation.Relu, Activation.Identity, _n * k, groupWidth: observationSize);

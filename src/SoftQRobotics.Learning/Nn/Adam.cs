@@ -18,10 +18,28 @@ public sealed class Adam
         (_beta1, _beta2, _epsilon) = (beta1, beta2, epsilon);
         FirstMoment = new float[size];
         SecondMoment = new float[size];
+        TailStart = size;
     }
 
     /// <summary>lr.</summary>
     public float LearningRate { get; set; }
+    /// <summary>
+    /// Parameters from this index on step with lr × <see cref="TailLearningRateScale"/> (a network's output
+    /// layer is the tail of its flat vector: <see cref="Mlp.Layout"/>); the vector's length: none do.
+    /// </summary>
+    public int TailStart { get; private set; }
+    /// <summary>The tail's learning-rate multiplier (1: one learning rate for all).</summary>
+    public float TailLearningRateScale { get; private set; } = 1f;
+
+    /// <summary>Parameters from <paramref name="start"/> on step with lr × <paramref name="scale"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="start"/> outside [0, size], or <paramref name="scale"/> not positive and finite.</exception>
+    public void ScaleTail(int start, float scale)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start, FirstMoment.Length);
+        if (!(scale > 0) || !float.IsFinite(scale)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "a learning-rate scale must be positive and finite");
+        (TailStart, TailLearningRateScale) = (start, scale);
+    }
     /// <summary>Steps taken (t).</summary>
     public long Step { get; set; }
     /// <summary>m, one per parameter.</summary>
@@ -38,9 +56,13 @@ public sealed class Adam
         }
         Step++;
         float stepSize = (float)(LearningRate * Math.Sqrt(1 - Math.Pow(_beta2, Step)) / (1 - Math.Pow(_beta1, Step)));
-        var m = FirstMoment.AsSpan();
-        var v = SecondMoment.AsSpan();
+        int tail = TailStart;
+        Apply(parameters[..tail], gradients[..tail], FirstMoment.AsSpan(0, tail), SecondMoment.AsSpan(0, tail), stepSize);
+        Apply(parameters[tail..], gradients[tail..], FirstMoment.AsSpan(tail), SecondMoment.AsSpan(tail), stepSize * TailLearningRateScale);
+    }
 
+    private void Apply(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> m, Span<float> v, float stepSize)
+    {
         // vectorised body, scalar tail
         int width = Vector<float>.Count, i = 0;
         var b1 = new Vector<float>(_beta1);
