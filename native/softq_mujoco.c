@@ -239,6 +239,28 @@ static void after_step(const mjModel* m, mjData* d, int flags) {
   if (flags & SQ_AFTER_SUBTREE_VEL) mj_subtreeVel(m, d);
 }
 
+// mj_step (MuJoCo 2.2.2, engine_forward.c) with its forward starting at the acceleration stage: the position
+// and velocity stages, functions of qpos and qvel alone, are the caller's (docs/implementation-details.md,
+// "Post-step readout"). A check that resets the data invalidates them: then the whole forward runs.
+static void step_reusing_stages(const mjModel* m, mjData* d, const int* warnings_before) {
+  if (m->opt.integrator != mjINT_EULER && m->opt.integrator != mjINT_RK4) {
+    mj_step(m, d);   // the implicit integrator's function is not in 2.2.2's API
+    return;
+  }
+  mj_checkPos(m, d);
+  mj_checkVel(m, d);
+  if (d->warning[mjWARN_BADQPOS].number != warnings_before[mjWARN_BADQPOS] ||
+      d->warning[mjWARN_BADQVEL].number != warnings_before[mjWARN_BADQVEL]) {
+    mj_forward(m, d);
+  } else {
+    mj_forwardSkip(m, d, mjSTAGE_VEL, 0);
+  }
+  mj_checkAcc(m, d);
+  if (mjENABLED(mjENBL_FWDINV)) mj_compareFwdInv(m, d);
+  if (m->opt.integrator == mjINT_EULER) mj_Euler(m, d);
+  else mj_RungeKutta(m, d, 4);
+}
+
 int sq_reset(const mjModel* m, mjData* d) {
   mj_resetData(m, d);
   return 0;
@@ -252,7 +274,12 @@ int sq_step(const mjModel* m, mjData* d, int nstep, int flags, char* error, int 
   warning_counts(d, before);
   tl_guard = &guard;
   if (setjmp(guard) == 0) {
-    for (int i = 0; i < nstep; i++) mj_step(m, d);
+    int first = 0;
+    if ((flags & SQ_REUSE_STAGES) && nstep > 0) {
+      step_reusing_stages(m, d, before);
+      first = 1;
+    }
+    for (int i = first; i < nstep; i++) mj_step(m, d);
     after_step(m, d, flags);
     result = new_warnings(d, before);
   } else {

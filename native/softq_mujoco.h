@@ -10,7 +10,7 @@
 extern "C" {
 #endif
 
-#define SQ_ABI_VERSION 2
+#define SQ_ABI_VERSION 3
 #define SQ_EXPORT __attribute__((visibility("default")))
 
 typedef struct mjModel_ mjModel;
@@ -65,9 +65,13 @@ enum sqDataArray {
 enum sqStepFlags {
   SQ_AFTER_RNE_POST = 1,      // mj_rnePostConstraint: fills cfrc_ext, cacc, cfrc_int
   SQ_AFTER_SUBTREE_VEL = 2,   // mj_subtreeVel: fills subtree_linvel, subtree_angmom
-  SQ_AFTER_FORWARD = 4        // sq_step only: mj_forward at the state after the last substep first, so that
+  SQ_AFTER_FORWARD = 4,       // sq_step only: mj_forward at the state after the last substep first, so that
                               // every derived quantity (xpos, subtree_com, contacts, cfrc_ext, ...) describes
                               // that state; mj_step leaves them at the state before its integration
+  SQ_REUSE_STAGES = 8         // sq_step only, before the first substep: the caller vouches that d's position and
+                              // velocity stages describe its qpos and qvel (the last call was sq_forward or an
+                              // sq_step with SQ_AFTER_FORWARD, and neither changed since); the first substep's
+                              // forward starts at the acceleration stage (mj_forwardSkip), with the same result
 };
 
 // versions: ABI of this shim, mjVERSION_HEADER it was compiled with, mj_version() loaded

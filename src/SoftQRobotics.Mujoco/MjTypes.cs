@@ -52,6 +52,15 @@ public enum MjAfterStep
     /// See docs/implementation-details.md, "Post-step readout".
     /// </summary>
     NewState = 4,
+
+    /// <summary>
+    /// <see cref="Mj.Step"/> only, before the first substep: the caller vouches that the data's position and
+    /// velocity stages describe its qpos and qvel (the last call on it was <see cref="Mj.Forward"/> or a step with
+    /// <see cref="NewState"/>, and neither qpos nor qvel changed since). The first substep's forward then starts
+    /// at the acceleration stage (mj_forwardSkip): the same result without recomputing them. With
+    /// <see cref="NewState"/> on every step this makes the post-step readout cost only its acceleration stage.
+    /// </summary>
+    ReuseStages = 8,
 }
 
 /// <summary>Where a joint's coordinates live in qpos and qvel.</summary>

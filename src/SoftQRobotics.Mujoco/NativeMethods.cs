@@ -8,7 +8,7 @@ internal static unsafe partial class NativeMethods
     private const string Shim = "softq_mujoco";
 
     /// <summary>The ABI this assembly was written against (SQ_ABI_VERSION).</summary>
-    internal const int ExpectedAbiVersion = 2;
+    internal const int ExpectedAbiVersion = 3;
 
     /// <summary>Size of the error buffers handed to the shim.</summary>
     internal const int ErrorBufferSize = 1024;

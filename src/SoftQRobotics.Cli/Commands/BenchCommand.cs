@@ -46,8 +46,7 @@ internal static class BenchCommand
             var chosen = parse.GetValue(backends) switch
             {
                 null or "" => [Gemm.Active],
-                "all" => Enum.GetValues<GemmBackend>(),
-                var list => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(Gemm.Parse).ToArray(),
+                var list => Gemm.ParseList(list),
             };
             foreach (var backend in chosen) Gemm.Describe(backend);   // a missing library fails before any measurement
             MeasureAll(chosenConfigs, config => LearnerThroughput.Measure(config, chosen, parse.GetValue(steps)), parse.GetValue(json),

@@ -18,6 +18,8 @@ public sealed class MujocoEnv : IEnv
     private readonly double[] _ctrlCentre, _ctrlHalfRange;   // (nu)
     private readonly float[] _clippedAction;                  // (actDim)
     private readonly Rng _rng = new(0);
+    private readonly double[] _stagedQpos, _stagedQvel;       // (nq), (nv): the state the data's position and velocity stages describe
+    private bool _stagesCurrent;                              // whether they do (set by a forward or a readout, kept while qpos and qvel are unchanged)
     private int _step;
     private bool _running;
 
@@ -41,6 +43,8 @@ public sealed class MujocoEnv : IEnv
             _ctrlHalfRange[i] = 0.5 * (range[2 * i + 1] - range[2 * i]);
         }
         _clippedAction = new float[model.Nu];
+        _stagedQpos = new double[model.Nq];
+        _stagedQvel = new double[model.Nv];
     }
 
     /// <inheritdoc/>
@@ -62,7 +66,9 @@ public sealed class MujocoEnv : IEnv
         if (seed.HasValue) _rng.Reseed((ulong)seed.Value);
         Mj.ResetData(_model, _data);
         _task.ResetState(_model, _data, _rng);
+        _stagesCurrent = false;
         Mj.Forward(_model, _data, _task.AfterStep);
+        RememberStagedState();
         _task.Observe(_data, observation);
         _step = 0;
         _running = true;
@@ -88,8 +94,13 @@ public sealed class MujocoEnv : IEnv
             ctrl[i] = _ctrlCentre[i] + _ctrlHalfRange[i] * a;
         }
 
-        // read everything at the state after the step (docs/implementation-details.md, "Post-step readout")
-        var warnings = Mj.Step(_model, _data, _frameSkip, _task.AfterStep | MjAfterStep.NewState);
+        // read everything at the state after the step; the next step's first forward reuses what depends on the
+        // state alone (docs/implementation-details.md, "Post-step readout")
+        var flags = _task.AfterStep | MjAfterStep.NewState;
+        if (_stagesCurrent && _data.Qpos.SequenceEqual(_stagedQpos) && _data.Qvel.SequenceEqual(_stagedQvel)) flags |= MjAfterStep.ReuseStages;
+        _stagesCurrent = false;   // until the step has returned: an engine error resets the data
+        var warnings = Mj.Step(_model, _data, _frameSkip, flags);
+        RememberStagedState();
         _step++;
 
         // MuJoCo silently reset a diverging state: the transition is meaningless, end the episode
@@ -105,6 +116,13 @@ public sealed class MujocoEnv : IEnv
         _running = !(terminated || truncated);
         var info = _task.Metrics(_data, _step) with { Unstable = unstable, Reward = terms };
         return new StepResult(terms.Total, terminated, truncated, info);
+    }
+
+    private void RememberStagedState()
+    {
+        _data.Qpos.CopyTo(_stagedQpos);
+        _data.Qvel.CopyTo(_stagedQvel);
+        _stagesCurrent = true;
     }
 
     /// <summary>Frees the simulation data.</summary>

@@ -82,6 +82,12 @@ public static unsafe class Gemm
         _ => throw new ArgumentException($"unknown GEMM backend '{name}' (SOFTQ_GEMM or --backend): openblas, onednn or blis"),
     };
 
+    /// <summary>The backends <paramref name="list"/> names: <c>all</c>, or names separated by commas.</summary>
+    /// <exception cref="ArgumentException">a name is no backend.</exception>
+    public static GemmBackend[] ParseList(string list) => list.Trim() == "all"
+        ? Enum.GetValues<GemmBackend>()
+        : list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(Parse).ToArray();
+
     /// <summary>The name <see cref="Parse"/> reads.</summary>
     public static string NameOf(GemmBackend backend) => backend.ToString().ToLowerInvariant();
 

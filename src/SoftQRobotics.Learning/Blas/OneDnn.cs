@@ -27,11 +27,24 @@ public static unsafe class OneDnn
     /// <summary>Version and the ISA its kernels use, e.g. "oneDNN 2.6.3 avx512_core".</summary>
     public static string Description { get; }
 
+    /// <summary>
+    /// Products with a longer inner dimension than this run with asynchronous signals held off the thread. oneDNN's
+    /// f32 JIT kernels before 3.11.2 point the stack pointer into a heap workspace when k exceeds their stack
+    /// capacity, (4·4096 − 256) / (4·unroll_m) floats: 84 for the AVX-512 kernel (unroll_m 48), 252 for AVX2 (16),
+    /// 504 for AVX (8). A signal delivered then writes its frame into the heap and corrupts it (oneDNN issue 4845;
+    /// docs/performance.md, "oneDNN and signals"). Below the smallest capacity the kernels keep the real stack.
+    /// </summary>
+    internal const int SignalSafeInnerSize = 80;
+
     /// <summary>dnnl_sgemm, row-major, unchecked (<see cref="Gemm.Sgemm"/> validates).</summary>
     /// <exception cref="InvalidOperationException">oneDNN returned an error status.</exception>
     internal static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
     {
+        bool holdSignals = k > SignalSafeInnerSize;
+        byte* previousMask = stackalloc byte[SignalMask.SetSize];
+        if (holdSignals) SignalMask.Block(previousMask);
         int status = SgemmPtr(transA ? (byte)'T' : (byte)'N', transB ? (byte)'T' : (byte)'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        if (holdSignals) SignalMask.Restore(previousMask);
         if (status != 0) throw new InvalidOperationException($"dnnl_sgemm ({m}×{k} by {k}×{n}) failed with status {status}");
     }
 

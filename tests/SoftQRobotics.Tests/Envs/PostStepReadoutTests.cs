@@ -54,6 +54,88 @@ public class PostStepReadoutTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The env's next step reuses the readout's position and velocity stages (<see cref="MjAfterStep.ReuseStages"/>):
+    /// each step equals a plain step of the same state with a full forward, to rounding (1e-9). Not bit for bit:
+    /// the full forward normalises the free joint's quaternion in qpos once more, which moves its last bits.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Tasks))]
+    public void ReusingTheReadoutsStages_GivesThePlainStepsResult(string name)
+    {
+        var (env, task) = EnvAndTask(name);
+        using (env)
+        {
+            var model = env.Data.Model;
+            using var reference = new MjData(model);
+            var spec = env.Spec;
+            var (obs, action) = (new float[spec.ObservationSize], new float[spec.ActionSize]);
+            var rng = new Rng(12);
+            env.Reset(4, obs);
+            for (int t = 0; t < Steps; t++)
+            {
+                for (int i = 0; i < action.Length; i++) action[i] = (float)(2 * rng.NextDouble() - 1);
+                CopyState(env.Data, reference);
+                var step = env.Step(action, obs);
+                env.Data.Ctrl.CopyTo(reference.Ctrl);
+                Mj.Step(model, reference, env.FrameSkip, task.AfterStep | MjAfterStep.NewState);
+                AssertClose(reference.Qpos, env.Data.Qpos, $"{name} step {t}: qpos");
+                AssertClose(reference.Qvel, env.Data.Qvel, $"{name} step {t}: qvel");
+                AssertClose(reference.SubtreeCom, env.Data.SubtreeCom, $"{name} step {t}: subtree_com");
+                if ((task.AfterStep & MjAfterStep.ContactForces) != 0) AssertClose(reference.CfrcExt, env.Data.CfrcExt, $"{name} step {t}: cfrc_ext");
+                if (step.Terminated || step.Truncated) env.Reset(t, obs);
+            }
+        }
+    }
+
+    private static void AssertClose(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual, string what)
+    {
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-9 * Math.Max(1, Math.Abs(expected[i])), $"{what}[{i}] = {actual[i]}, the plain step gives {expected[i]}");
+        }
+    }
+
+    /// <summary>Sets <paramref name="target"/> to the state of <paramref name="source"/> (time, qpos, qvel, act, ctrl, solver warm start), nothing forwarded.</summary>
+    private static void CopyState(MjData source, MjData target)
+    {
+        Mj.ResetData(target.Model, target);
+        target.Time = source.Time;
+        source.Qpos.CopyTo(target.Qpos);
+        source.Qvel.CopyTo(target.Qvel);
+        source.Act.CopyTo(target.Act);
+        source.Ctrl.CopyTo(target.Ctrl);
+        source.QaccWarmstart.CopyTo(target.QaccWarmstart);
+    }
+
+    /// <summary>
+    /// <see cref="MjAfterStep.ReuseStages"/> does skip the stages: on data whose stages are stale (qpos changed
+    /// without a forward) it gives another result than a plain step, on current stages the same.
+    /// </summary>
+    [Fact]
+    public void ReuseStages_SkipsThePositionAndVelocityStages()
+    {
+        var task = new AntOpen();
+        using var model = MjModel.FromXmlString(task.BuildModelXml());
+        task.Bind(model);
+        using var plain = new MjData(model);
+        using var reusing = new MjData(model);
+        foreach (var d in new[] { plain, reusing })
+        {
+            task.ResetState(model, d, new Rng(2));
+            Mj.Forward(model, d);
+            d.Ctrl.Fill(0.5);
+        }
+        Mj.Step(model, plain, 1);
+        Mj.Step(model, reusing, 1, MjAfterStep.ReuseStages);
+        Assert.True(plain.Qpos.SequenceEqual(reusing.Qpos) && plain.Qvel.SequenceEqual(reusing.Qvel));
+
+        foreach (var d in new[] { plain, reusing }) d.Qvel[0] += 0.5;   // the stages no longer describe the state
+        Mj.Step(model, plain, 1);
+        Mj.Step(model, reusing, 1, MjAfterStep.ReuseStages);
+        Assert.False(plain.Qpos.SequenceEqual(reusing.Qpos) && plain.Qvel.SequenceEqual(reusing.Qvel));
+    }
+
+    /// <summary>
     /// The readout that mj_step alone leaves (positions and forces of the state before its last
     /// integration) differs from the post-step state: this is what the readout fixes, measured per
     /// observation block on the ant.
