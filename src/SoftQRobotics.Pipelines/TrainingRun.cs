@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using SoftQRobotics.Learning.Blas;
 using SoftQRobotics.Learning.Agents;
 using SoftQRobotics.Learning.Nn;
 using SoftQRobotics.Pipelines.Training;
@@ -37,6 +38,9 @@ public sealed class TrainingRun : IDisposable
     private double _minDistanceSoFar = double.PositiveInfinity, _finalDistanceSoFar = double.PositiveInfinity;
     private double _wallSeconds;
 
+    /// <summary>How this session's GEMM backend was chosen, as the caller said (null: not said, e.g. the agent learns on a GPU).</summary>
+    public GemmChoice? GemmChoice { get; private set; }
+
     private TrainingRun(RunDirectory run, RunConfig config, IAgent agent, OffPolicyTrainer trainer, int mode)
     {
         (_run, _config, _agent, _trainer, _mode) = (run, config, agent, trainer, mode);
@@ -50,11 +54,12 @@ public sealed class TrainingRun : IDisposable
     /// <param name="name">run name stem, e.g. the config file's name</param>
     /// <param name="agent">the agent to train (a GPU engine's seed, see docs/gpu.md); null: a fresh CPU-engine agent</param>
     /// <param name="device">where the agent learns, for run.json ("cpu" when null)</param>
-    public static TrainingRun Start(RunConfig config, string name, string? runDirectory, string command, IAgent? agent = null, string? device = null)
+    /// <param name="gemm">how the process chose its GEMM backend (<see cref="AgentFactory.UseFastestGemm"/>), for run.json</param>
+    public static TrainingRun Start(RunConfig config, string name, string? runDirectory, string command, IAgent? agent = null, string? device = null, GemmChoice? gemm = null)
     {
         var run = RunDirectory.Create(runDirectory, name, config.Seed);
         agent ??= AgentFactory.Create(config);
-        var training = new TrainingRun(run, config, agent, AgentFactory.CreateTrainer(config, agent), ModeTrain);
+        var training = new TrainingRun(run, config, agent, AgentFactory.CreateTrainer(config, agent), ModeTrain) { GemmChoice = gemm };
         training.WriteHeader(command, name, finetunedFrom: null, device ?? "cpu");
         return training;
     }
@@ -65,7 +70,8 @@ public sealed class TrainingRun : IDisposable
     /// <c>finetune_min_pool_size</c> transitions; SQL anneals α and the frozen ξ set and uses the
     /// hard-max target. The network widths come from the pretrained run.
     /// </summary>
-    public static TrainingRun StartFinetune(RunConfig config, string pretrainedDirectory, string name, string? runDirectory, string command)
+    /// <param name="gemm">how the process chose its GEMM backend, for run.json</param>
+    public static TrainingRun StartFinetune(RunConfig config, string pretrainedDirectory, string name, string? runDirectory, string command, GemmChoice? gemm = null)
     {
         config.ValidateForFinetune("finetune config");
         var source = RunDirectory.Open(pretrainedDirectory);
@@ -86,7 +92,7 @@ public sealed class TrainingRun : IDisposable
         var agent = AgentFactory.Create(config);
         agent.LoadNetworks(tensors, source.CheckpointFile);
         var trainer = AgentFactory.CreateTrainer(config, agent, new FinetuneSchedule(config));
-        var training = new TrainingRun(run, config, agent, trainer, ModeFinetune);
+        var training = new TrainingRun(run, config, agent, trainer, ModeFinetune) { GemmChoice = gemm };
         training.WriteHeader(command, name, finetunedFrom: source.Path, "cpu");
         return training;
     }
@@ -94,7 +100,8 @@ public sealed class TrainingRun : IDisposable
     /// <summary>Continues a run from its last checkpoint; metric rows written after it are dropped.</summary>
     /// <param name="threads">learner threads for this session (null: as configured); results do not depend on it</param>
     /// <param name="agent">the agent to continue (a GPU engine's seed); null: a CPU-engine agent</param>
-    public static TrainingRun Resume(string runDirectory, int? epochs, int? threads = null, IAgent? agent = null)
+    /// <param name="gemm">how the process chose its GEMM backend for this session, for run.json</param>
+    public static TrainingRun Resume(string runDirectory, int? epochs, int? threads = null, IAgent? agent = null, GemmChoice? gemm = null)
     {
         var run = RunDirectory.Open(runDirectory);
         var config = run.LoadConfig();
@@ -106,7 +113,7 @@ public sealed class TrainingRun : IDisposable
         int mode = (int)CheckpointCounters.Read(tensors, "run_mode", run.CheckpointFile, legacyTensor: "run_mode", legacyIndex: 0, legacyLength: 1);
         var trainer = AgentFactory.CreateTrainer(config, agent, mode == ModeFinetune ? new FinetuneSchedule(config) : null);
         trainer.LoadState(tensors, run.CheckpointFile);
-        var training = new TrainingRun(run, config, agent, trainer, mode);
+        var training = new TrainingRun(run, config, agent, trainer, mode) { GemmChoice = gemm };
 
         run.TruncateMetrics(trainer.Epoch);
         training._tensorBoard.WriteSessionStart(trainer.EnvSteps);   // TensorBoard drops what the earlier file logged after the checkpoint
@@ -119,6 +126,8 @@ public sealed class TrainingRun : IDisposable
         var info = run.ReadRunInfo();
         info["status"] = "running";
         info["resumed"] = (info["resumed"]?.GetValue<int>() ?? 0) + 1;
+        info["gemm_choice"] = gemm?.ToJson();   // this session's (a resume may run on another machine)
+        if (info["versions"] is JsonObject versions) versions["gemm"] = Gemm.Describe(Gemm.Active);
         run.WriteRunInfo(info);
         if (epochs is not null) File.WriteAllText(run.ConfigFile, config.ToYaml());
         return training;
@@ -237,6 +246,7 @@ public sealed class TrainingRun : IDisposable
             ["started"] = DateTime.UtcNow.ToString("O"),
             ["status"] = "running",
             ["versions"] = RunDirectory.Versions(),
+            ["gemm_choice"] = GemmChoice?.ToJson(),
         });
     }
 

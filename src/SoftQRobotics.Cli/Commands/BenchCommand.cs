@@ -25,7 +25,7 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "print a JSON array, one object per configuration and backend" };
         var backends = new Option<string>("--backend")
         {
-            Description = "GEMM backend(s) to measure: openblas, onednn, blis, a comma-separated list, or all (default: the one in use, SOFTQ_GEMM)",
+            Description = "GEMM backend(s) to measure: openblas, onednn, blis, a comma-separated list, or all (default: the one a run would use: SOFTQ_GEMM, or what auto picks for each configuration's SQL updates)",
         };
         var device = new Option<string>("--device") { Description = "cpu (the CPU engine) or cuda (the GPU engine: every seed count of --seeds, 10× the steps)", DefaultValueFactory = _ => "cpu" };
         var seeds = new Option<string>("--seeds") { Description = "with --device cuda: seed counts to measure, comma-separated (e.g. 1,10)", DefaultValueFactory = _ => "1,10" };
@@ -43,17 +43,18 @@ internal static class BenchCommand
                     .ToArray()
                 : LearnerConfig.Canonical;
             if (kind is { } gpuKind) return MeasureDevice(gpuKind, chosenConfigs, DeviceOption.SeedCounts(parse.GetValue(seeds)), 10 * parse.GetValue(steps), parse.GetValue(json));
-            var chosen = parse.GetValue(backends) switch
-            {
-                null or "" => [Gemm.Active],
-                var list => Gemm.ParseList(list),
-            };
-            foreach (var backend in chosen) Gemm.Describe(backend);   // a missing library fails before any measurement
-            MeasureAll(chosenConfigs, config => LearnerThroughput.Measure(config, chosen, parse.GetValue(steps)), parse.GetValue(json),
+            // without --backend: the backend a run of each configuration would use (SOFTQ_GEMM, or auto's pick)
+            GemmBackend[]? chosen = parse.GetValue(backends) is { Length: > 0 } list ? Gemm.ParseList(list) : null;
+            foreach (var backend in chosen ?? []) Gemm.Describe(backend);   // a missing library fails before any measurement
+            MeasureAll(chosenConfigs, config =>
+                {
+                    var (autoSql, autoDdpg) = LearnerThroughput.AutoChoice(config);
+                    return LearnerThroughput.Measure(config, chosen ?? [autoSql.Backend], parse.GetValue(steps)).Select(r => r with { AutoSql = autoSql, AutoDdpg = autoDdpg });
+                }, parse.GetValue(json),
                 r => $"{r.Config,-10} SQL {r.SqlStepsPerSecond,7:F1} steps/s (2 threads {r.SqlStepsPerSecond2Threads,7:F1})  DDPG {r.DdpgStepsPerSecond,7:F1} steps/s  " +
                      $"{r.GflopsAchieved,6:F1} GFLOP/s of sgemm {r.SgemmGflops,6:F1} = {r.FlopRateFraction:F2}  " +
                      $"peak {r.Peak.Gflops,6:F1} ({r.Peak.VectorBits}-bit FMA) = {r.PeakFraction:F2}  " +
-                     $"alloc {r.BytesAllocatedPerStep:F1} B/step  ({r.BackendDescription})",
+                     $"alloc {r.BytesAllocatedPerStep:F1} B/step  ({r.BackendDescription})  auto: SQL {r.AutoSql!.Summary}; DDPG {r.AutoDdpg!.Summary}",
                 r => new
                 {
                     config = r.Config,
@@ -72,6 +73,11 @@ internal static class BenchCommand
                     bytes_allocated_per_step_2t = r.BytesAllocatedPerStep2Threads,
                     backend = r.Backend,
                     backend_description = r.BackendDescription,
+                    auto_backend_sql = Gemm.NameOf(r.AutoSql!.Backend),
+                    auto_backend_ddpg = Gemm.NameOf(r.AutoDdpg!.Backend),
+                    auto_reason = r.AutoSql.Reason,
+                    auto_sql = r.AutoSql.ToJson(),
+                    auto_ddpg = r.AutoDdpg.ToJson(),
                 });
             return 0;
         }));

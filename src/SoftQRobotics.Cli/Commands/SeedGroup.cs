@@ -30,7 +30,8 @@ internal static class SeedGroup
         sweep.Write(configFile);
         sweep.AddSubmission(seeds, null);
         Console.Error.WriteLine($"seeds {string.Join(",", seeds)} in {sweep.Path} ({(gpu is null ? "CPU engine" : gpu.Description)})");
-        var runs = seeds.Select((seed, i) => TrainingRun.Start(settings with { Seed = seed }, name, sweep.SeedDirectory(seed), command, group?.Agents[i], gpu?.Description)).ToArray();
+        var gemm = gpu is null ? TrainCommand.ChooseGemm(settings) : null;
+        var runs = seeds.Select((seed, i) => TrainingRun.Start(settings with { Seed = seed }, name, sweep.SeedDirectory(seed), command, group?.Agents[i], gpu?.Description, gemm)).ToArray();
 
         return RunAll(runs, seeds, group, settings.Epochs, settings.LearnerThreads, sweep.Path);
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using SoftQRobotics.Learning.Blas;
 using SoftQRobotics.Pipelines;
 
 namespace SoftQRobotics.Cli.Commands;
@@ -48,14 +49,14 @@ internal static class TrainCommand
             }
             if (parse.GetValue(resume) is { } resumeDir)
             {
-                run = TrainingRun.Resume(resumeDir, parse.GetValue(epochs), parse.GetValue(threads));
+                run = TrainingRun.Resume(resumeDir, parse.GetValue(epochs), parse.GetValue(threads), gemm: ChooseGemm(RunDirectory.Open(resumeDir).LoadConfig()));
                 Console.Error.WriteLine($"resuming {run.Directory.Path} after epoch {run.CompletedEpochs}");
             }
             else
             {
                 string file = parse.GetRequiredValue(config);
                 var settings = Configure(file, parse.GetValue(seed), parse.GetValue(epochs), parse.GetValue(threads));
-                run = TrainingRun.Start(settings, ConfigName(file), parse.GetValue(runDir), CommandLine());
+                run = TrainingRun.Start(settings, ConfigName(file), parse.GetValue(runDir), CommandLine(), gemm: ChooseGemm(settings));
                 Console.Error.WriteLine($"run directory: {run.Directory.Path}");
             }
             return Execute(run);
@@ -76,12 +77,18 @@ internal static class TrainCommand
         {
             string file = parse.GetRequiredValue(config);
             var settings = Configure(file, parse.GetValue(seed), parse.GetValue(epochs), parse.GetValue(threads));
-            var run = TrainingRun.StartFinetune(settings, parse.GetRequiredValue(from), ConfigName(file) + ".finetune", parse.GetValue(runDir), CommandLine());
+            var pretrained = RunDirectory.Open(parse.GetRequiredValue(from)).LoadConfig();   // fine-tuning trains the pretrained networks
+            var gemm = ChooseGemm(settings with { Learner = settings.Learner with { HiddenSizes = pretrained.Learner.HiddenSizes } });
+            var run = TrainingRun.StartFinetune(settings, parse.GetRequiredValue(from), ConfigName(file) + ".finetune", parse.GetValue(runDir), CommandLine(), gemm);
             Console.Error.WriteLine($"run directory: {run.Directory.Path}");
             return Execute(run);
         }));
         return command;
     }
+
+    /// <summary>Switches this process to the GEMM backend a CPU-engine run of <paramref name="config"/> trains fastest with (SOFTQ_GEMM=auto) or to SOFTQ_GEMM's.</summary>
+    internal static GemmChoice ChooseGemm(RunConfig config) =>
+        AgentFactory.UseFastestGemm(config, message => Console.Error.WriteLine($"softq: {message}"));
 
     private static (Option<int?> Seed, Option<string> RunDir, Option<int?> Epochs, Option<int?> Threads) CommonOptions() =>
     (
@@ -105,6 +112,7 @@ internal static class TrainCommand
     {
         // Ctrl-C, SIGTERM and SIGUSR1 (Slurm's time-limit warning) stop the run the same way: checkpoint, exit 130
         using var stop = new StopSignals(includeUsr1: true);
+        if (run.GemmChoice is { } gemm) Console.Error.WriteLine($"GEMM backend: {gemm.Summary}");
         using (run)
         using (var progress = new TrainingProgress())
         {

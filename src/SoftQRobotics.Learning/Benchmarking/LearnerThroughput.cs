@@ -40,6 +40,12 @@ public sealed record LearnerThroughputResult(
 {
     /// <summary>The SQL step's achieved rate ÷ the core's peak.</summary>
     public double PeakFraction => GflopsAchieved / Peak.Gflops;
+
+    /// <summary>The backend <c>SOFTQ_GEMM=auto</c> picks for this configuration's SQL updates (null: not asked).</summary>
+    public GemmChoice? AutoSql { get; init; }
+
+    /// <summary>The backend <c>SOFTQ_GEMM=auto</c> picks for its DDPG updates (null: not asked).</summary>
+    public GemmChoice? AutoDdpg { get; init; }
 }
 
 /// <summary>Quick learner benchmark on random replay data (the cost of a step does not depend on the data).</summary>
@@ -83,8 +89,8 @@ public static class LearnerThroughput
         lanes[0].Sql.Update(batch);
         var shapes = Gemm.Recorder.ToArray();
         Gemm.Recorder = null;
-        var replay = new SgemmReplay(shapes);
-        double flops = shapes.Sum(g => g.Flops);
+        var replay = new GemmReplay(shapes);
+        double flops = replay.Flops;
 
         // settle the heap first: building the agents' workspaces (tens of MB) sets off a background
         // collection, and one finishing inside a timed round moves the thread's allocation counter by
@@ -131,6 +137,17 @@ public static class LearnerThroughput
         }).ToArray();
     }
 
+    /// <summary>What <c>SOFTQ_GEMM=auto</c> (or a forcing SOFTQ_GEMM) picks for <paramref name="config"/>'s SQL and DDPG updates (<see cref="GemmSelection"/>, cached per machine).</summary>
+    public static (GemmChoice Sql, GemmChoice Ddpg) AutoChoice(LearnerConfig config, int batchSize = 64, string? cacheFile = null)
+    {
+        var batch = RandomBatch(config, batchSize);
+        var sqlSettings = new SqlSettings { HiddenSizes = config.Hidden, Particles = config.Particles, ValueParticles = config.ValueParticles, BatchSize = batchSize };
+        var sql = GemmSelection.Choose("sql", () => GemmSelection.RecordUpdate(new SoftQLearning(config.ObservationSize, config.ActionSize, sqlSettings, seed: 1), batch), cacheFile);
+        var ddpg = GemmSelection.Choose("ddpg", () => GemmSelection.RecordUpdate(
+            new Ddpg(config.ObservationSize, config.ActionSize, new DdpgSettings { HiddenSizes = config.Hidden, BatchSize = batchSize }, seed: 1), batch), cacheFile);
+        return (sql, ddpg);
+    }
+
     /// <summary>One backend's agents and per-round measurements.</summary>
     private sealed class Lane(GemmBackend backend, SoftQLearning sql, SoftQLearning sql2, Ddpg ddpg, int rounds)
     {
@@ -141,29 +158,6 @@ public static class LearnerThroughput
         public readonly double[] SqlRates = new double[rounds], Sql2Rates = new double[rounds], DdpgRates = new double[rounds],
             SgemmRates = new double[rounds], Fractions = new double[rounds];
         public long Allocated, Allocated2;
-    }
-
-    /// <summary>sgemm alone on a recorded sequence of products (fresh operands, same shapes and transposes).</summary>
-    private sealed class SgemmReplay(IReadOnlyList<GemmShape> shapes)
-    {
-        private readonly (float[] A, float[] B, float[] C)[] _operands = shapes.Select(g =>
-        {
-            var a = new float[g.M * g.K];
-            var b = new float[g.K * g.N];
-            new Rng(3).FillUniform(a, -1, 1);
-            new Rng(4).FillUniform(b, -1, 1);
-            return (a, b, new float[g.M * g.N]);
-        }).ToArray();
-
-        public void Run()
-        {
-            for (int i = 0; i < shapes.Count; i++)
-            {
-                var g = shapes[i];
-                var (a, b, c) = _operands[i];
-                Gemm.Sgemm(g.TransA, g.TransB, g.M, g.N, g.K, 1f, a, g.TransA ? g.M : g.K, b, g.TransB ? g.K : g.N, 0f, c, g.N);
-            }
-        }
     }
 
     private static double Median(double[] values)

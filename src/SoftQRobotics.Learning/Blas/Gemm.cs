@@ -13,14 +13,18 @@ public enum GemmBackend
 
 /// <summary>
 /// Single-precision matrix products for the MLP engine and the SVGD kernel, on one process-wide
-/// backend: <c>SOFTQ_GEMM</c> (<c>openblas</c>, <c>onednn</c>, <c>blis</c>) if set, else
-/// <see cref="DefaultBackend"/>, the fastest measured here (docs/performance.md). Every backend is
+/// backend: <c>SOFTQ_GEMM</c> (<c>openblas</c>, <c>onednn</c>, <c>blis</c>) forces one; unset or <c>auto</c>,
+/// a training run picks the fastest on its own products (<see cref="GemmSelection"/>, docs/performance.md,
+/// "Choosing the backend"), and until one has, <see cref="DefaultBackend"/> computes. Every backend is
 /// checked against the same double-precision references (the engine's gradient and whole-update tests).
 /// </summary>
 public static unsafe class Gemm
 {
-    /// <summary>The backend used unless <c>SOFTQ_GEMM</c> names another.</summary>
+    /// <summary>The backend in use before <c>auto</c> has chosen (and where a choice cannot be measured).</summary>
     public const GemmBackend DefaultBackend = GemmBackend.OpenBlas;
+
+    /// <summary>The value of <c>SOFTQ_GEMM</c> that lets each run measure (the default).</summary>
+    public const string Auto = "auto";
 
     private static GemmBackend? _active;
 
@@ -32,17 +36,19 @@ public static unsafe class Gemm
         get
         {
             if (_active is { } active) return active;
-            Use(Environment.GetEnvironmentVariable("SOFTQ_GEMM") is { Length: > 0 } name ? Parse(name) : DefaultBackend);
+            Use(Forced ?? DefaultBackend);
             return _active!.Value;
         }
     }
 
-    /// <summary>Checks that <c>SOFTQ_GEMM</c>, if set, names a backend, without loading any.</summary>
-    /// <exception cref="ArgumentException">it names none.</exception>
-    public static void CheckEnvironment()
-    {
-        if (Environment.GetEnvironmentVariable("SOFTQ_GEMM") is { Length: > 0 } name) Parse(name);
-    }
+    /// <summary>The backend <c>SOFTQ_GEMM</c> forces; null when it is unset or <c>auto</c>.</summary>
+    /// <exception cref="ArgumentException"><c>SOFTQ_GEMM</c> names no backend.</exception>
+    public static GemmBackend? Forced =>
+        Environment.GetEnvironmentVariable("SOFTQ_GEMM") is { Length: > 0 } name && !name.Equals(Auto, StringComparison.OrdinalIgnoreCase) ? Parse(name) : null;
+
+    /// <summary>Checks that <c>SOFTQ_GEMM</c>, if set, names a backend or <c>auto</c>, without loading any.</summary>
+    /// <exception cref="ArgumentException">it names neither.</exception>
+    public static void CheckEnvironment() => _ = Forced;
 
     /// <summary>Switches every later product to <paramref name="backend"/>, loading it; not while an update runs.</summary>
     /// <exception cref="DllNotFoundException">the backend's library is not installed.</exception>
@@ -79,7 +85,7 @@ public static unsafe class Gemm
         "openblas" => GemmBackend.OpenBlas,
         "onednn" => GemmBackend.OneDnn,
         "blis" => GemmBackend.Blis,
-        _ => throw new ArgumentException($"unknown GEMM backend '{name}' (SOFTQ_GEMM or --backend): openblas, onednn or blis"),
+        _ => throw new ArgumentException($"unknown GEMM backend '{name}' (SOFTQ_GEMM or --backend): openblas, onednn, blis (SOFTQ_GEMM also auto)"),
     };
 
     /// <summary>The backends <paramref name="list"/> names: <c>all</c>, or names separated by commas.</summary>
@@ -98,17 +104,25 @@ public static unsafe class Gemm
     public static List<GemmShape>? Recorder { get; set; }
 
     /// <summary>
-    /// C = α·op(A)·op(B) + β·C, row-major. op(A) is (m × k), op(B) is (k × n), C is (m × n).
+    /// C = α·op(A)·op(B) + β·C, row-major, on the active backend. op(A) is (m × k), op(B) is (k × n), C is (m × n).
     /// </summary>
     /// <exception cref="ArgumentException">a span is too short for its shape and leading dimension.</exception>
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
     {
+        Recorder?.Add(new GemmShape(transA, transB, m, n, k));
+        SgemmOn(_active ?? Active, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    /// <summary>The same product on <paramref name="backend"/>, whichever is active (measurements; not recorded).</summary>
+    /// <exception cref="ArgumentException">a span is too short for its shape and leading dimension.</exception>
+    /// <exception cref="DllNotFoundException">the backend's library is not installed.</exception>
+    public static void SgemmOn(GemmBackend backend, bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
         Require(a, transA ? k : m, lda, nameof(a));
         Require(b, transB ? n : k, ldb, nameof(b));
         Require(c, m, ldc, nameof(c));
-        Recorder?.Add(new GemmShape(transA, transB, m, n, k));
-        var backend = _active ?? Active;
         fixed (float* pa = a)
         fixed (float* pb = b)
         fixed (float* pc = c)

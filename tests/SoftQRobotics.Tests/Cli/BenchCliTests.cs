@@ -24,6 +24,10 @@ public class BenchCliTests
             // the fraction is the achieved rate over the peak measured in the same run
             Assert.Equal(config.GetProperty("gflops_achieved").GetDouble() / config.GetProperty("peak_gflops").GetDouble(), config.GetProperty("peak_fraction").GetDouble(), 9);
             Assert.Equal(0, config.GetProperty("bytes_allocated_per_step").GetDouble());
+            // what SOFTQ_GEMM=auto picks for the configuration (or what SOFTQ_GEMM forces), which is also what was measured
+            foreach (var field in new[] { "auto_backend_sql", "auto_backend_ddpg" }) Assert.Contains(config.GetProperty(field).GetString(), new[] { "openblas", "onednn", "blis" });
+            Assert.Equal(config.GetProperty("auto_backend_sql").GetString(), config.GetProperty("backend").GetString());
+            Assert.Contains(config.GetProperty("auto_reason").GetString(), new[] { "measured", "cached", "forced" });
         }
     }
 

@@ -29,11 +29,11 @@ public class UsageErrorTests
             "train", "--config", Path.Combine(TestPaths.RepoRoot, "configs", "multigoal.sql.quick.yaml"), "--run-dir", run);
         Assert.Equal(1, code);
         Assert.Equal("", stdout);
-        Assert.Equal("softq: error: unknown GEMM backend 'mkl' (SOFTQ_GEMM or --backend): openblas, onednn or blis", stderr.Trim());
+        Assert.Equal("softq: error: unknown GEMM backend 'mkl' (SOFTQ_GEMM or --backend): openblas, onednn, blis (SOFTQ_GEMM also auto)", stderr.Trim());
         Assert.False(Directory.Exists(run));
 
         (code, _, stderr) = TestPaths.RunCli("bench", "learner", "--backend", "openblas,mkl");
         Assert.Equal(1, code);
-        Assert.Equal("softq: error: unknown GEMM backend 'mkl' (SOFTQ_GEMM or --backend): openblas, onednn or blis", stderr.Trim());
+        Assert.Equal("softq: error: unknown GEMM backend 'mkl' (SOFTQ_GEMM or --backend): openblas, onednn, blis (SOFTQ_GEMM also auto)", stderr.Trim());
     }
 }

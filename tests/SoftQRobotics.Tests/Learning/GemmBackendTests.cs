@@ -88,7 +88,7 @@ public class GemmBackendTests(ITestOutputHelper output)
     public void AnUnknownBackend_IsOneClearError()
     {
         var e = Assert.Throws<ArgumentException>(() => Gemm.Parse("mkl"));
-        Assert.Equal("unknown GEMM backend 'mkl' (SOFTQ_GEMM or --backend): openblas, onednn or blis", e.Message);
+        Assert.Equal("unknown GEMM backend 'mkl' (SOFTQ_GEMM or --backend): openblas, onednn, blis (SOFTQ_GEMM also auto)", e.Message);
     }
 
     private void On(string backend, Action check)

@@ -229,6 +229,48 @@ public class PipelineEndToEndTests
         return (dir, run);
     }
 
+    /// <summary>
+    /// SOFTQ_GEMM=auto (the default): the first run on a machine measures the backends on its own products and caches the
+    /// figures, the next reads them; SOFTQ_GEMM forces one. run.json records the backend and why.
+    /// </summary>
+    [Fact]
+    public void Train_ChoosesItsGemmBackend_AndRecordsWhy()
+    {
+        string dir = TestPaths.ScratchDirectory();
+        string config = WriteConfig(dir, TinyConfig.Replace("epochs: 3", "epochs: 1"));
+        string cache = Path.Combine(dir, "cache");
+        JsonElement Train(string run, string gemm)
+        {
+            var (code, _, stderr) = TestPaths.RunCliWith(new Dictionary<string, string> { ["SOFTQ_GEMM"] = gemm, ["XDG_CACHE_HOME"] = cache },
+                "train", "--config", config, "--run-dir", Path.Combine(dir, run));
+            Assert.True(code == 0, stderr);
+            Assert.Contains("GEMM backend: ", stderr);
+            return JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, run, "run.json"))).RootElement.Clone();
+        }
+
+        var measured = Train("first", "auto");
+        var choice = measured.GetProperty("gemm_choice");
+        Assert.Equal("measured", choice.GetProperty("reason").GetString());
+        var figures = choice.GetProperty("microseconds_per_update").EnumerateObject().ToDictionary(f => f.Name, f => f.Value.GetDouble());
+        Assert.Equal(["openblas", "onednn", "blis"], figures.Keys);
+        string backend = choice.GetProperty("backend").GetString()!;
+        Assert.True(figures[backend] <= figures.Values.Min() / (1 - SoftQRobotics.Learning.Blas.GemmSelection.Margin), $"{backend} is not the fastest of {string.Join(", ", figures)}");
+        Assert.Equal("sql", choice.GetProperty("key").GetProperty("algorithm").GetString());
+        Assert.True(File.Exists(Path.Combine(cache, "softq", "gemm-choice.json")));
+        string library = SoftQRobotics.Learning.Blas.Gemm.Describe(SoftQRobotics.Learning.Blas.Gemm.Parse(backend));
+        Assert.Equal(library, measured.GetProperty("versions").GetProperty("gemm").GetString());
+
+        var cached = Train("second", "auto").GetProperty("gemm_choice");
+        Assert.Equal("cached", cached.GetProperty("reason").GetString());
+        Assert.Equal(backend, cached.GetProperty("backend").GetString());
+
+        var forced = Train("forced", "blis");
+        Assert.Equal("forced", forced.GetProperty("gemm_choice").GetProperty("reason").GetString());
+        Assert.Equal("blis", forced.GetProperty("gemm_choice").GetProperty("backend").GetString());
+        Assert.StartsWith("BLIS", forced.GetProperty("versions").GetProperty("gemm").GetString());
+        Directory.Delete(dir, true);
+    }
+
     private static string WriteConfig(string dir, string yaml, string name = "tiny.yaml")
     {
         string path = Path.Combine(dir, name);
