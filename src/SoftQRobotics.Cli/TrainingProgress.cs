@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Spectre.Console;
+using SoftQRobotics.Envs.Vector;
 using SoftQRobotics.Pipelines;
 
 namespace SoftQRobotics.Cli;
@@ -25,14 +26,14 @@ internal sealed class TrainingProgress : ITrainingProgress, IDisposable
                       $"{_stepsPerSecond,7:F0} steps/s  return {_lastReturn,9:F2}  ETA {eta} ");
     }
 
-    public void EpochDone(int epochs, EpochMetrics m)
+    public void EpochDone(int epochs, EpochMetrics m, TaskOutcome? outcome)
     {
         _epochsThisSession++;
         (_lastReturn, _stepsPerSecond) = (m.AverageReturn, m.EnvSteps / Math.Max(m.WallSeconds, 1e-9));
         string line = $"epoch {m.Epoch}/{epochs}  return {m.AverageReturn:F2}  discounted {m.AverageDiscountedReturn:F2}  " +
                       $"length {m.AverageEpisodeLength:F0}  q_loss {m.QLoss:G4}  env {m.EnvStepsPerSecond:F0}/s  " +
                       $"updates {m.GradientStepsPerSecond:F0}/s";
-        if (double.IsFinite(m.MinDistanceSoFar)) line += $"  min distance {m.MinDistanceSoFar:F2}";
+        if (outcome is not null) line += $"  {outcome.Short}";
         Console.WriteLine(_live ? "\r" + line.PadRight(Console.WindowWidth > 0 ? Math.Min(Console.WindowWidth - 1, 200) : 0) : line);
     }
 

@@ -1,5 +1,6 @@
 using SoftQRobotics.Envs.Mujoco;
 using SoftQRobotics.Envs.Tasks;
+using SoftQRobotics.Envs.Vector;
 using SoftQRobotics.Mujoco;
 
 namespace SoftQRobotics.Envs;
@@ -18,6 +19,13 @@ public abstract class TaskDefinition
 
     /// <summary>The compiled model shared by the task's envs, or null for pure C# tasks.</summary>
     public virtual MjModel? Model => null;
+
+    /// <summary>What <paramref name="episodes"/> of this task achieved in the paper's terms (the task file says what success is).</summary>
+    /// <exception cref="ArgumentException">no episodes, or a non-finite value the outcome reads (one line).</exception>
+    public abstract TaskOutcome Outcome(IReadOnlyList<EpisodeStats> episodes);
+
+    /// <summary>What a run's <see cref="TaskOutcome.Succeeded"/> means for this task (e.g. "reach every goal"), null where the paper reports means.</summary>
+    public abstract string? Success { get; }
 }
 
 /// <summary>The task catalogue, by command-line name.</summary>
@@ -25,7 +33,7 @@ public static class TaskRegistry
 {
     private static readonly Dictionary<string, Lazy<TaskDefinition>> Tasks = new[]
     {
-        Pure("multigoal", () => new MultiGoal()),
+        Pure("multigoal", () => new MultiGoal(), MultiGoal.Outcome, GoalsOutcome.Success),
         Physics("swimmer-finish-line", () => new SwimmerFinishLine()),
         Physics("ant-open", () => new AntOpen()),
         Physics("ant-maze", () => new AntMaze()),
@@ -44,8 +52,8 @@ public static class TaskRegistry
             ? task.Value
             : throw new KeyNotFoundException($"unknown task '{name}'; known tasks: {string.Join(", ", Names)}");
 
-    private static (string Name, Lazy<TaskDefinition> Definition) Pure(string name, Func<IEnv> create) =>
-        (name, new Lazy<TaskDefinition>(() => new PureTask(create)));
+    private static (string Name, Lazy<TaskDefinition> Definition) Pure(string name, Func<IEnv> create, Func<IReadOnlyList<EpisodeStats>, TaskOutcome> outcome, string? success) =>
+        (name, new Lazy<TaskDefinition>(() => new PureTask(create, outcome, success)));
 
     // tasks are built on first use, so a broken arena table fails that task's lookup with its own message
     private static (string Name, Lazy<TaskDefinition> Definition) Physics(string name, Func<MujocoTask> create) =>
@@ -55,11 +63,13 @@ public static class TaskRegistry
             return task.Spec.Name == name ? new PhysicsTask(task) : throw new InvalidOperationException($"task '{name}' declares the name '{task.Spec.Name}'");
         }));
 
-    private sealed class PureTask(Func<IEnv> create) : TaskDefinition
+    private sealed class PureTask(Func<IEnv> create, Func<IReadOnlyList<EpisodeStats>, TaskOutcome> outcome, string? success) : TaskDefinition
     {
         private readonly EnvSpec _spec = create().Spec;
         public override EnvSpec Spec => _spec;
         public override IEnv CreateEnv() => create();
+        public override TaskOutcome Outcome(IReadOnlyList<EpisodeStats> episodes) => outcome(episodes);
+        public override string? Success => success;
     }
 
     private sealed class PhysicsTask : TaskDefinition
@@ -78,6 +88,8 @@ public static class TaskRegistry
 
         public override EnvSpec Spec => _task.Spec;
         public override IEnv CreateEnv() => new MujocoEnv(_task, _model);
+        public override TaskOutcome Outcome(IReadOnlyList<EpisodeStats> episodes) => _task.Outcome(episodes);
+        public override string? Success => _task.Success;
         public override string ModelXml => _xml;
         public override MjModel Model => _model;
     }

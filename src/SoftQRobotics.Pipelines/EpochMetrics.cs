@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Reflection;
+using SoftQRobotics.Envs.Vector;
 
 namespace SoftQRobotics.Pipelines;
 
-/// <summary>The TensorBoard group of a metrics column: eval/, train/ or perf/.</summary>
+/// <summary>The TensorBoard group of a metrics column: eval/, train/, perf/ or outcome/.</summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class MetricGroupAttribute(string group) : Attribute
 {
@@ -56,14 +57,77 @@ public sealed record EpochMetrics
     /// the minibatch's states of the standard deviation (1/K form) over the K particles of Q(s, a_k)/α (docs/implementation-details.md, "Temperature"); NaN for DDPG.</summary>
     [MetricGroup("train")] public double QSpreadOverAlpha { get; init; } = double.NaN;
 
+    // the task's outcome in the paper's terms (docs/tasks.md, "Outcomes"): NaN where it does not apply to the task
+    /// <summary>Evaluation episodes the outcome counts.</summary>
+    [MetricGroup("outcome")] public double OutcomeEpisodes { get; init; } = double.NaN;
+    /// <summary>1 when the run succeeded as the paper counts runs (the task says what that means), 0 otherwise.</summary>
+    [MetricGroup("outcome")] public double OutcomeSuccess { get; init; } = double.NaN;
+    /// <summary>Multi-goal: goals some episode ends within 1.0 of.</summary>
+    [MetricGroup("outcome")] public double OutcomeGoalsReached { get; init; } = double.NaN;
+    /// <summary>Multi-goal: episodes ending at (5, 0).</summary>
+    [MetricGroup("outcome")] public double OutcomeGoalEast { get; init; } = double.NaN;
+    /// <summary>Multi-goal: episodes ending at (−5, 0).</summary>
+    [MetricGroup("outcome")] public double OutcomeGoalWest { get; init; } = double.NaN;
+    /// <summary>Multi-goal: episodes ending at (0, 5).</summary>
+    [MetricGroup("outcome")] public double OutcomeGoalNorth { get; init; } = double.NaN;
+    /// <summary>Multi-goal: episodes ending at (0, −5).</summary>
+    [MetricGroup("outcome")] public double OutcomeGoalSouth { get; init; } = double.NaN;
+    /// <summary>Swimmer: episodes with positive progress.</summary>
+    [MetricGroup("outcome")] public double OutcomeForward { get; init; } = double.NaN;
+    /// <summary>Swimmer: episodes with negative progress.</summary>
+    [MetricGroup("outcome")] public double OutcomeBackward { get; init; } = double.NaN;
+    /// <summary>Swimmer: episodes ending past the finish line x = 1.5.</summary>
+    [MetricGroup("outcome")] public double OutcomePastLine { get; init; } = double.NaN;
+    /// <summary>Swimmer: the largest centre-of-mass x of any state of any episode.</summary>
+    [MetricGroup("outcome")] public double OutcomeMaxForwardX { get; init; } = double.NaN;
+    /// <summary>Ant maze: episodes ending closer to the target than the upper-passage threshold.</summary>
+    [MetricGroup("outcome")] public double OutcomeBelowThreshold { get; init; } = double.NaN;
+    /// <summary>Ant maze, U-maze: mean final distance to the target.</summary>
+    [MetricGroup("outcome")] public double OutcomeFinalDistance { get; init; } = double.NaN;
+    /// <summary>Ant maze: the smallest final distance to the target.</summary>
+    [MetricGroup("outcome")] public double OutcomeClosestFinalDistance { get; init; } = double.NaN;
+    /// <summary>Hallways, U-maze: mean discounted return (the fine-tuning figures' measure).</summary>
+    [MetricGroup("outcome")] public double OutcomeDiscountedReturn { get; init; } = double.NaN;
+    /// <summary>Pretraining: mean distance from the first centre of mass to the last.</summary>
+    [MetricGroup("outcome")] public double OutcomeDistanceTravelled { get; init; } = double.NaN;
+    /// <summary>Pretraining: resultant length of the episodes' unit directions (1: one way, 0: spread).</summary>
+    [MetricGroup("outcome")] public double OutcomeDirectionResultant { get; init; } = double.NaN;
+
     private static readonly PropertyInfo[] Properties = typeof(EpochMetrics).GetProperties(BindingFlags.Public | BindingFlags.Instance)
         .Where(p => p.GetCustomAttribute<MetricGroupAttribute>() is not null).OrderBy(p => p.MetadataToken).ToArray();
 
     /// <summary>The columns of metrics.csv, in order.</summary>
     public static readonly string[] Columns = Properties.Select(p => RunConfig.SnakeCase(p.Name)).ToArray();
 
-    /// <summary>The TensorBoard tag of each column (e.g. eval/average_return), in column order.</summary>
-    public static readonly string[] Tags = Properties.Select((p, i) => $"{p.GetCustomAttribute<MetricGroupAttribute>()!.Group}/{Columns[i]}").ToArray();
+    /// <summary>The TensorBoard tag of each column (e.g. eval/average_return, outcome/past_line), in column order.</summary>
+    public static readonly string[] Tags = Properties.Select((p, i) => p.GetCustomAttribute<MetricGroupAttribute>()!.Group is var group && group == "outcome"
+        ? $"outcome/{Columns[i][OutcomePrefix.Length..]}" : $"{group}/{Columns[i]}").ToArray();
+
+    /// <summary>The prefix of the outcome columns: outcome_NAME holds <see cref="OutcomeValue"/> NAME.</summary>
+    public const string OutcomePrefix = "outcome_";
+
+    /// <summary>This row with the outcome's values in their <c>outcome_</c> columns (the others stay NaN).</summary>
+    /// <exception cref="InvalidOperationException">the outcome has a value without a column (a task defined a new one: add it here).</exception>
+    public EpochMetrics WithOutcome(TaskOutcome outcome)
+    {
+        object row = this with { };
+        foreach (var value in outcome.Values)
+        {
+            int index = Array.IndexOf(Columns, OutcomePrefix + value.Name);
+            if (index < 0) throw new InvalidOperationException($"metrics.csv has no column {OutcomePrefix}{value.Name} for the outcome {outcome.GetType().Name}");
+            Properties[index].SetValue(row, value.Value);
+        }
+        return (EpochMetrics)row;
+    }
+
+    /// <summary>The outcome columns that hold a value in this row, as (name without the prefix, value).</summary>
+    public IEnumerable<OutcomeValue> OutcomeValues()
+    {
+        var values = Values();
+        return Columns.Select((column, i) => (column, i))
+            .Where(x => x.column.StartsWith(OutcomePrefix, StringComparison.Ordinal) && double.IsFinite(values[x.i]))
+            .Select(x => new OutcomeValue(x.column[OutcomePrefix.Length..], values[x.i]));
+    }
 
     /// <summary>The value of column <paramref name="column"/> (a metrics.csv name, e.g. for <c>plot --metric</c>).</summary>
     /// <exception cref="ArgumentException">no such column; the message lists them.</exception>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using SoftQRobotics.Envs.Vector;
 using SoftQRobotics.Learning.Blas;
 using SoftQRobotics.Learning.Agents;
 using SoftQRobotics.Learning.Nn;
@@ -15,8 +16,8 @@ public interface ITrainingProgress
     /// <summary>Called every 100 env steps.</summary>
     void Step(int epoch, int epochs, int stepInEpoch, int epochLength);
 
-    /// <summary>Called after every epoch with its metrics row.</summary>
-    void EpochDone(int epochs, EpochMetrics metrics);
+    /// <summary>Called after every epoch with its metrics row and the task's outcome of its evaluation (null if it could not be judged).</summary>
+    void EpochDone(int epochs, EpochMetrics metrics, TaskOutcome? outcome);
 }
 
 /// <summary>
@@ -37,6 +38,7 @@ public sealed class TrainingRun : IDisposable
     private readonly TensorBoardWriter _tensorBoard;
     private double _minDistanceSoFar = double.PositiveInfinity, _finalDistanceSoFar = double.PositiveInfinity;
     private double _wallSeconds;
+    private TaskOutcome? _lastOutcome;
 
     /// <summary>How this session's GEMM backend was chosen, as the caller said (null: not said, e.g. the agent learns on a GPU).</summary>
     public GemmChoice? GemmChoice { get; private set; }
@@ -164,7 +166,7 @@ public sealed class TrainingRun : IDisposable
                 Checkpoint("running");
                 sinceCheckpoint = false;
             }
-            progress?.EpochDone(_config.Epochs, row);
+            progress?.EpochDone(_config.Epochs, row, _lastOutcome);
         }
         if (sinceCheckpoint || !File.Exists(_run.CheckpointFile)) Checkpoint("completed");
         else SetStatus("completed");
@@ -174,6 +176,15 @@ public sealed class TrainingRun : IDisposable
     private EpochMetrics MetricsRow(EpochResult r)
     {
         var eval = r.Evaluation;
+        try
+        {
+            _lastOutcome = Envs.TaskRegistry.Get(_config.Task).Outcome(eval);
+        }
+        catch (ArgumentException e)
+        {
+            _lastOutcome = null;   // the epoch's row keeps NaN outcome columns
+            Console.Error.WriteLine($"softq: epoch {r.Epoch}: no outcome: {e.Message}");
+        }
 
         // progress: centre-of-mass x at the last step minus at the first (the trace starts with the initial state)
         var progressPerEpisode = eval.Select(e => e.Final.ComX - e.ComTrace[0]).ToArray();
@@ -217,7 +228,7 @@ public sealed class TrainingRun : IDisposable
             WallSeconds = _wallSeconds,
             FinalDistanceMin = finalDistance,
             FinalDistanceSoFar = double.IsPositiveInfinity(_finalDistanceSoFar) ? double.NaN : _finalDistanceSoFar,
-        };
+        } is var row && _lastOutcome is { } outcome ? row.WithOutcome(outcome) : row;
     }
 
     /// <summary>One evaluation episode (stochastic policy, no exploration noise) rendered to videos/epoch_NNNN.mp4, or .gif without ffmpeg.</summary>

@@ -11,7 +11,7 @@ internal static class EvalCommand
     internal sealed record EvalResult(
         string Run, string Task, string Algorithm, int Epoch, int Episodes, double AverageReturn, double StdReturn,
         double AverageDiscountedReturn, double AverageEpisodeLength, double FinalComX, double ProgressMin, double ProgressMax,
-        double? MinDistanceToGoal, int Seed);
+        double? MinDistanceToGoal, int Seed, Dictionary<string, double> Outcome, string OutcomeSummary);
 
     internal static Command Create()
     {
@@ -33,8 +33,7 @@ internal static class EvalCommand
             }
             Console.WriteLine($"{result.Run}: {result.Task} {result.Algorithm}, epoch {result.Epoch}, {result.Episodes} episodes");
             Console.WriteLine($"  return {result.AverageReturn:F3} ± {result.StdReturn:F3}, discounted {result.AverageDiscountedReturn:F3}, length {result.AverageEpisodeLength:F1}");
-            Console.WriteLine($"  final centre of mass x {result.FinalComX:F3}, progress [{result.ProgressMin:F3}, {result.ProgressMax:F3}]");
-            if (result.MinDistanceToGoal is { } d) Console.WriteLine($"  minimum distance to goal {d:F3}");
+            Console.WriteLine($"  {result.OutcomeSummary}");
             return 0;
         }));
         return command;
@@ -54,8 +53,9 @@ internal static class EvalCommand
         double std = Math.Sqrt(stats.Sum(s => (s.Return - mean) * (s.Return - mean)) / Math.Max(1, stats.Length - 1));
         var progress = stats.Select(s => s.Final.ComX - s.ComTrace[0]).ToArray();
         double minDistance = stats.Min(s => s.MinDistanceToGoal);
+        var outcome = TaskRegistry.Get(config.Task).Outcome(stats);
         return new EvalResult(run.Path, config.Task, agent.Algorithm, epoch, episodes, mean, std, stats.Average(s => s.DiscountedReturn),
             stats.Average(s => (double)s.Length), stats.Average(s => s.Final.ComX), progress.Min(), progress.Max(),
-            double.IsNaN(minDistance) ? null : minDistance, seed);
+            double.IsNaN(minDistance) ? null : minDistance, seed, outcome.Values.ToDictionary(v => v.Name, v => v.Value), outcome.Full);
     }
 }

@@ -21,7 +21,7 @@ internal static class ReportCommand
         {
             var dirs = parse.GetRequiredValue(sweeps);
             var lines = SweepReport.Build(dirs);
-            if (parse.GetValue(json)) CommandRunner.WriteJson(new { Seeds = lines });
+            if (parse.GetValue(json)) CommandRunner.WriteJson(new { Seeds = lines, Counts = SweepReport.Counts(lines) });
             else Console.Write(SweepReport.Table(lines));
             if (parse.GetValue(output) is { } path)
             {

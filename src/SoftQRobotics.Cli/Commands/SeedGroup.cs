@@ -1,4 +1,5 @@
 using SoftQRobotics.Envs;
+using SoftQRobotics.Envs.Vector;
 using SoftQRobotics.Gpu.Agents;
 using SoftQRobotics.Gpu.Device;
 using SoftQRobotics.Pipelines;
@@ -131,12 +132,13 @@ internal static class SeedGroup
             {
             }
 
-            public void EpochDone(int epochs, EpochMetrics m)
+            public void EpochDone(int epochs, EpochMetrics m, TaskOutcome? outcome)
             {
                 lock (owner._lock)
                 {
                     Console.WriteLine($"seed {seed}  epoch {m.Epoch}/{owner.Epochs}  return {m.AverageReturn:F2}  q_loss {m.QLoss:G4}  " +
-                                      $"env {m.EnvStepsPerSecond:F0}/s  updates {m.GradientStepsPerSecond:F0}/s  wall {m.WallSeconds:F1} s");
+                                      $"env {m.EnvStepsPerSecond:F0}/s  updates {m.GradientStepsPerSecond:F0}/s  wall {m.WallSeconds:F1} s" +
+                                      (outcome is null ? "" : $"  {outcome.Short}"));
                 }
             }
         }

@@ -1,4 +1,5 @@
 using SoftQRobotics.Core;
+using SoftQRobotics.Envs.Vector;
 using SoftQRobotics.Mujoco;
 
 namespace SoftQRobotics.Envs.Mujoco;
@@ -34,4 +35,11 @@ public abstract class MujocoTask
 
     /// <summary>Task metrics of the current state.</summary>
     public abstract EnvInfo Metrics(MjData d, int step);
+
+    /// <summary>What evaluation episodes of this task achieved in the paper's terms (docs/tasks.md, "Outcomes").</summary>
+    /// <exception cref="ArgumentException">no episodes, or a non-finite value the outcome reads (one line).</exception>
+    public abstract TaskOutcome Outcome(IReadOnlyList<EpisodeStats> episodes);
+
+    /// <summary>What a run's <see cref="TaskOutcome.Succeeded"/> means for this task; null where the paper reports means.</summary>
+    public virtual string? Success => null;
 }

@@ -1,4 +1,5 @@
 using SoftQRobotics.Envs.Arenas;
+using SoftQRobotics.Envs.Vector;
 using SoftQRobotics.Mujoco;
 
 namespace SoftQRobotics.Envs.Tasks;
@@ -15,4 +16,7 @@ public sealed class AntHallway(string width) : AntTask(ArenaTable.Load($"ant-hal
 
     /// <inheritdoc/>
     protected override RewardTerms TaskTerm(MjData d) => new() { Speed = PlanarSpeed(d) };
+
+    /// <summary>Success in Fig. 4b/c: the discounted return (and the distance to the goal where the arena has one).</summary>
+    public override TaskOutcome Outcome(IReadOnlyList<EpisodeStats> episodes) => ReturnOutcome.From(episodes, hasGoal: Arena?.Goal is not null);
 }

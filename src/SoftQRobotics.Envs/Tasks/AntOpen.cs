@@ -1,3 +1,4 @@
+using SoftQRobotics.Envs.Vector;
 using SoftQRobotics.Mujoco;
 
 namespace SoftQRobotics.Envs.Tasks;
@@ -13,4 +14,7 @@ public sealed class AntOpen() : AntTask(arena: null, controlCost: 0.5e-2, contac
 
     /// <inheritdoc/>
     protected override RewardTerms TaskTerm(MjData d) => new() { Speed = PlanarSpeed(d) };
+
+    /// <summary>Success in Fig. 7: distance travelled, and how the episodes' directions spread over the plane.</summary>
+    public override TaskOutcome Outcome(IReadOnlyList<EpisodeStats> episodes) => SpreadOutcome.From(episodes);
 }

@@ -1,4 +1,5 @@
 using SoftQRobotics.Envs.Arenas;
+using SoftQRobotics.Envs.Vector;
 using SoftQRobotics.Mujoco;
 
 namespace SoftQRobotics.Envs.Tasks;
@@ -14,4 +15,7 @@ public sealed class AntUMaze() : AntTask(ArenaTable.Load("ant-u-maze"), controlC
 
     /// <inheritdoc/>
     protected override RewardTerms TaskTerm(MjData d) => new() { Goal = GoalReward(d, startReward: 0.1) };
+
+    /// <summary>Success in Fig. 4d: the discounted return, and the final distance to the goal.</summary>
+    public override TaskOutcome Outcome(IReadOnlyList<EpisodeStats> episodes) => ReturnOutcome.From(episodes, hasGoal: true);
 }

@@ -1,3 +1,5 @@
+using SoftQRobotics.Envs.Vector;
+
 namespace SoftQRobotics.Envs.Tasks;
 
 /// <summary>
@@ -30,6 +32,10 @@ public sealed class MultiGoal : IEnv
         foreach (var (gx, gy) in Goals) sum += 10 * Math.Exp(-Sharpness * ((x - gx) * (x - gx) + (y - gy) * (y - gy)));
         return sum / Goals.Length;
     }
+
+    /// <summary>Success in Fig. 1: the goals the episodes end at (within 1.0 of one, the authors' goal threshold).</summary>
+    /// <exception cref="ArgumentException">no episodes, or a non-finite final position.</exception>
+    public static TaskOutcome Outcome(IReadOnlyList<EpisodeStats> episodes) => GoalsOutcome.From(episodes, Goals);
 
     /// <summary>Distance from (x, y) to the nearest goal.</summary>
     public static double NearestGoalDistance(double x, double y)

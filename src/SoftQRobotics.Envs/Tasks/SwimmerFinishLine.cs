@@ -1,4 +1,5 @@
 using SoftQRobotics.Envs.Mujoco;
+using SoftQRobotics.Envs.Vector;
 using SoftQRobotics.Mujoco;
 
 namespace SoftQRobotics.Envs.Tasks;
@@ -48,6 +49,12 @@ public sealed class SwimmerFinishLine : MujocoTask
         terminated = false;
         return new RewardTerms(Speed: speed, Goal: 0, Control: -ControlCost * control, Contact: 0, Survive: 0, Bonus: bonus);
     }
+
+    /// <summary>Success in Fig. 3a/6: which way the episodes swam, how many ended past the finish line, the largest x reached.</summary>
+    public override TaskOutcome Outcome(IReadOnlyList<EpisodeStats> episodes) => DirectionOutcome.From(episodes, FinishLine);
+
+    /// <inheritdoc/>
+    public override string? Success => DirectionOutcome.Success;
 
     /// <inheritdoc/>
     public override EnvInfo Metrics(MjData d, int step)

@@ -11,7 +11,8 @@ public static class MetricTags
         return index >= 0 ? EpochMetrics.Tags[index] : throw new ArgumentException($"unknown metrics column '{column}'");
     }
 
-    /// <summary>Every column of a metrics row but env_steps (the step axis), as (tag, value).</summary>
+    /// <summary>Every column of a metrics row but env_steps (the step axis) and the outcome columns the task does not have (NaN), as (tag, value).</summary>
     public static IEnumerable<(string Tag, double Value)> Scalars(EpochMetrics row) =>
-        EpochMetrics.Tags.Zip(row.Values()).Where((_, i) => EpochMetrics.Columns[i] != "env_steps");
+        EpochMetrics.Tags.Zip(row.Values()).Where((tv, i) => EpochMetrics.Columns[i] != "env_steps"
+            && !(EpochMetrics.Columns[i].StartsWith(EpochMetrics.OutcomePrefix, StringComparison.Ordinal) && double.IsNaN(tv.Second)));
 }

@@ -155,6 +155,8 @@ public class VectorEnvTests
     {
         public override EnvSpec Spec { get; } = new("seed-echo", 1, 1, 10, 1, double.PositiveInfinity, "test");
         public override IEnv CreateEnv() => new SeedEcho(Spec);
+        public override TaskOutcome Outcome(IReadOnlyList<EpisodeStats> episodes) => throw new NotSupportedException("a test env has no outcome");
+        public override string? Success => null;
 
         private sealed class SeedEcho(EnvSpec spec) : IEnv
         {

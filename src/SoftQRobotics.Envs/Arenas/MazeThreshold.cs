@@ -1,6 +1,4 @@
-using SoftQRobotics.Envs.Arenas;
-
-namespace SoftQRobotics.Pipelines.Figures;
+namespace SoftQRobotics.Envs.Arenas;
 
 /// <summary>
 /// The Fig. 3b threshold: the smallest distance to the goal that a robot can reach while it stays in
