@@ -22,7 +22,7 @@ internal static class RenderCommand
         var policy = new Option<string>("--policy") { Description = "actions with --task: random (uniform in [-1, 1]) or zero", DefaultValueFactory = _ => "random" };
         policy.AcceptOnlyFromAmong("random", "zero");
         var episodes = new Option<int>("--episodes") { Description = "episodes to play one after another", DefaultValueFactory = _ => 1 };
-        var camera = new Option<string>("--camera") { Description = "track (follows the torso) or top (the whole arena from above)", DefaultValueFactory = _ => "track" };
+        var camera = new Option<string>("--camera") { Description = "track (follows the torso) or top (from above: the whole arena, or the start and the finish line, following the robot where there are no walls)", DefaultValueFactory = _ => "track" };
         var width = new Option<int>("--width") { Description = "image width in pixels", DefaultValueFactory = _ => 640 };
         var height = new Option<int>("--height") { Description = "image height in pixels", DefaultValueFactory = _ => 480 };
         var deterministic = new Option<bool>("--deterministic") { Description = "noise-free policy (SQL: ξ = 0); default: the stochastic policy as evaluated" };

@@ -42,6 +42,26 @@ public static class ArenaBuilder
         return doc.ToString();
     }
 
+    /// <summary>
+    /// Returns <paramref name="modelXml"/> with a visual-only geom added to its worldbody (it never collides, and the world body's
+    /// geoms move nothing: the physics is unchanged), e.g. a finish line or a threshold disc for the renderer.
+    /// </summary>
+    /// <param name="size">MuJoCo's size of <paramref name="type"/> (box: half-extents; cylinder: radius, half-height)</param>
+    public static string WithMarker(string modelXml, string name, string type, (double X, double Y, double Z) position, double[] size, string rgba)
+    {
+        var doc = XDocument.Parse(modelXml);
+        var worldbody = doc.Root?.Element("worldbody") ?? throw new InvalidDataException("model has no <worldbody>");
+        worldbody.Add(new XElement("geom",
+            new XAttribute("name", name),
+            new XAttribute("type", type),
+            new XAttribute("pos", Format(position.X, position.Y, position.Z)),
+            new XAttribute("size", Format(size)),
+            new XAttribute("contype", "0"),
+            new XAttribute("conaffinity", "0"),
+            new XAttribute("rgba", rgba)));
+        return doc.ToString();
+    }
+
     private static string Format(params double[] values) =>
         string.Join(' ', values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
 }

@@ -11,7 +11,10 @@ public enum CameraView
     /// <summary>Follows the robot's torso from behind and above.</summary>
     Track,
 
-    /// <summary>Fixed, straight down, framing the whole arena (walls and goal) or the robot's working area.</summary>
+    /// <summary>
+    /// Straight down, framing the whole arena (walls, goal, the maze's threshold disc) or the robot's working area (the swimmer:
+    /// its start and the finish line); without walls it follows the robot once it nears the frame's edge.
+    /// </summary>
     Top,
 }
 
@@ -43,11 +46,30 @@ public static class TaskCameras
         var (x0, x1, y0, y1, top) = env.Task switch
         {
             AntTask { Arena: { } arena } => Extent(arena),
-            SwimmerFinishLine => (-1.5, 3.5, -1.5, 1.5, 0.0),
+            SwimmerFinishLine => (-2.0, 3.5, -1.5, 1.5, 0.0),   // the body spans x in [−1.5, 1.5] at the start; the line is at 1.5
             _ => (-8.0, 8.0, -6.0, 6.0, 0.0),
         };
         return Framing(model, x0, x1, y0, y1, top, width, height);
     }
+
+    /// <summary>
+    /// The top camera for the current frame: <paramref name="camera"/> moved just enough that the robot's centre of mass stays
+    /// a body length inside the frame (tasks without walls; an arena is framed whole and the camera stays).
+    /// </summary>
+    public static MjCamera Follow(MjCamera camera, MujocoEnv env, int width, int height)
+    {
+        if (env.Task is AntTask { Arena: not null }) return camera;
+        var model = env.Data.Model;
+        var com = env.Data.BodySubtreeCom(model.Id(MjObjectType.Body, "torso"));
+        double halfY = camera.Distance * Math.Tan(model.FreeCameraFovy * Math.PI / 360), halfX = halfY * width / height;
+        double body = env.Task is SwimmerFinishLine ? 1.6 : 1.0;   // the swimmer's three links span ±1.5 around its centre of mass; the ant's legs about 1
+        double x = Keep(camera.LookAtX, com[0], halfX - body), y = Keep(camera.LookAtY, com[1], halfY - body);
+        return camera with { LookAtX = x, LookAtY = y };
+    }
+
+    /// <summary>The centre closest to <paramref name="centre"/> that keeps <paramref name="point"/> within <paramref name="reach"/> of it.</summary>
+    private static double Keep(double centre, double point, double reach) =>
+        reach <= 0 ? point : Math.Clamp(centre, point - reach, point + reach);
 
     /// <summary>A top-down camera at whose distance the rectangle [x0, x1] × [y0, y1] at height <paramref name="top"/> fits the image.</summary>
     public static MjCamera Framing(MjModel model, double x0, double x1, double y0, double y1, double top, int width, int height)

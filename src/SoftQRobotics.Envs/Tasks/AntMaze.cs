@@ -1,4 +1,5 @@
 using SoftQRobotics.Envs.Arenas;
+using SoftQRobotics.Envs.Mujoco;
 using SoftQRobotics.Envs.Vector;
 using SoftQRobotics.Mujoco;
 
@@ -10,7 +11,9 @@ namespace SoftQRobotics.Envs.Tasks;
 /// </summary>
 public sealed class AntMaze() : AntTask(ArenaTable.Load("ant-maze"), controlCost: 0.5e-3, contactCost: 0.5e-4)
 {
-    private Lazy<double>? _threshold;
+    // the ant model's torso radius is the clearance: computed once per process (a grid search, ~0.1 s)
+    private static readonly Lazy<double> Threshold = new(() =>
+        MazeThreshold.Compute(ArenaTable.Load("ant-maze"), TorsoRadius(ModelFiles.Read("ant.xml"))).Distance);
 
     /// <inheritdoc/>
     public override EnvSpec Spec { get; } = AntSpec("ant-maze", "ant in the two-choice maze, Gaussian reward around the goal (8, 0)");
@@ -18,15 +21,14 @@ public sealed class AntMaze() : AntTask(ArenaTable.Load("ant-maze"), controlCost
     /// <inheritdoc/>
     protected override RewardTerms TaskTerm(MjData d) => new() { Goal = GoalReward(d, startReward: 0.1) };
 
-    /// <summary>The Fig. 3b threshold: the closest a robot of this model's torso radius gets to the goal in the upper passage.</summary>
-    public double UpperPassageThreshold => _threshold?.Value ?? throw new InvalidOperationException("ant-maze: Bind the task to its model first");
+    /// <summary>The Fig. 3b threshold: the closest the ant's centre of mass (torso radius from ant.xml) gets to the goal in the upper passage.</summary>
+    public static double UpperPassageThreshold => Threshold.Value;
 
-    /// <inheritdoc/>
-    public override void Bind(MjModel model)
+    /// <remarks>With the threshold drawn around the goal: a translucent disc of that radius, visual only.</remarks>
+    public override string BuildModelXml()
     {
-        base.Bind(model);
-        double torsoRadius = model.GeomSize[3 * model.Id(MjObjectType.Geom, "torso_geom")];
-        _threshold = new Lazy<double>(() => MazeThreshold.Compute(Arena!, torsoRadius).Distance);
+        var (gx, gy) = Arena!.Goal ?? throw new InvalidDataException("the ant-maze arena has no goal");
+        return ArenaBuilder.WithMarker(base.BuildModelXml(), "threshold_disc", "cylinder", (gx, gy, 0.005), [UpperPassageThreshold, 0.002], "0.2 0.3 0.9 0.3");
     }
 
     /// <summary>Success in Fig. 3b: how close the episodes end to the target, and how many end below the upper-passage threshold.</summary>

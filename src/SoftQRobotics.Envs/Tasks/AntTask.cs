@@ -44,6 +44,16 @@ public abstract class AntTask : MujocoTask
     /// <summary>The reward term that defines the task: <see cref="RewardTerms.Speed"/> or <see cref="RewardTerms.Goal"/>, the other terms 0.</summary>
     protected abstract RewardTerms TaskTerm(MjData d);
 
+    /// <summary>The radius of the torso sphere (geom torso_geom) in an ant model's MJCF.</summary>
+    /// <exception cref="InvalidDataException">no such geom, or no numeric size.</exception>
+    protected static double TorsoRadius(string antXml)
+    {
+        var geom = System.Xml.Linq.XDocument.Parse(antXml).Descendants("geom").FirstOrDefault(g => (string?)g.Attribute("name") == "torso_geom")
+                   ?? throw new InvalidDataException("ant model has no geom torso_geom");
+        string size = ((string?)geom.Attribute("size") ?? throw new InvalidDataException("torso_geom has no size")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+        return double.Parse(size, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <inheritdoc/>
     public override string BuildModelXml()
     {

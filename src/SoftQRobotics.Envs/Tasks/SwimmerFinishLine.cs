@@ -1,3 +1,4 @@
+using SoftQRobotics.Envs.Arenas;
 using SoftQRobotics.Envs.Mujoco;
 using SoftQRobotics.Envs.Vector;
 using SoftQRobotics.Mujoco;
@@ -25,7 +26,9 @@ public sealed class SwimmerFinishLine : MujocoTask
     public override MjAfterStep AfterStep => MjAfterStep.SubtreeVelocities;
 
     /// <inheritdoc/>
-    public override string BuildModelXml() => ModelFiles.Read("swimmer.xml");
+    /// <remarks>With the finish line drawn on the floor (a visual-only red strip at x = <see cref="FinishLine"/>).</remarks>
+    public override string BuildModelXml() =>
+        ArenaBuilder.WithMarker(ModelFiles.Read("swimmer.xml"), "finish_line", "box", (FinishLine, 0, -0.095), [0.03, 4, 0.004], "0.85 0.1 0.1 1");
 
     /// <inheritdoc/>
     public override void Bind(MjModel model) => _torso = model.Id(MjObjectType.Body, "torso");

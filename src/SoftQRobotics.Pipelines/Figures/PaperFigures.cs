@@ -20,6 +20,11 @@ public static class PaperFigures
     {
         if (runDirectories.Count == 0) throw new ArgumentException("a figure needs at least one run directory");
         var runs = runDirectories.Select(Run.Open).ToList();
+        // runs of several configs (e.g. two temperature forms, same seeds): name each by its config, or the panels look alike
+        if (runs.Select(r => r.ConfigName).Distinct().Count() > 1)
+        {
+            foreach (var run in runs) run.Label = $"{run.ConfigName} seed {run.Config.Seed}";
+        }
         return name switch
         {
             "multigoal" => Multigoal(Require(runs, name, "multigoal")),
@@ -203,7 +208,9 @@ public static class PaperFigures
         public required RunConfig Config { get; init; }
         public required string Task { get; init; }
         public required string Variant { get; init; }
-        public required string Label { get; init; }
+        public required string Label { get; set; }
+        /// <summary>The config the run was made from (run.json "name").</summary>
+        public required string ConfigName { get; init; }
         public required string Color { get; init; }
 
         public static Run Open(string path)
@@ -228,6 +235,7 @@ public static class PaperFigures
                 Task = config.Task,
                 Variant = variant,
                 Label = $"{algorithm} seed {config.Seed}",
+                ConfigName = info["name"]?.GetValue<string>() ?? $"{config.Task}.{algorithm.ToLowerInvariant()}",
                 Color = (sql, finetuned) switch { (true, _) => "#1f77b4", (false, true) => "#ff7f0e", _ => "#d62728" },
             };
         }

@@ -72,6 +72,7 @@ public static class EpisodeRenderer
         int frames = 0;
         void Shoot()
         {
+            if (request.Camera == CameraView.Top) camera = TaskCameras.Follow(camera, env, request.Width, request.Height);
             renderer.Render(env.Data, camera, frame);
             sink.Add(frame);
             frames++;

@@ -68,9 +68,7 @@ public class TaskOutcomeTests
     [Fact]
     public void AntMaze_CountsEpisodesBelowTheUpperPassageThreshold()
     {
-        var maze = (AntMaze)new AntMaze();
-        maze.Bind(TaskRegistry.Get("ant-maze").Model!);
-        Assert.Equal(1.75, maze.UpperPassageThreshold, 2);   // the divider's top edge 1.5 above the goal, plus the torso radius 0.25
+        Assert.Equal(1.75, AntMaze.UpperPassageThreshold, 2);   // the divider's top edge 1.5 above the goal, plus the torso radius 0.25
         var outcome = Assert.IsType<ThresholdOutcome>(TaskRegistry.Get("ant-maze").Outcome(
             [Episode([(0, 0), (8, -1)], finalDistance: 1.0), Episode([(0, 0), (8, 2)], finalDistance: 2.0), Episode([(0, 0), (7, -1)], finalDistance: 1.5)]));
         Assert.Equal(2, outcome.BelowThreshold);

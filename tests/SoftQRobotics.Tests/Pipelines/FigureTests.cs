@@ -31,6 +31,10 @@ public class FigureTests : IClassFixture<FigureTests.TinyRuns>
         Assert.True(References(doc) >= 3);
         Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value == "epoch");
         Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value.Contains("finish line x = 1.5"));
+        // runs of two configs are named by their configs; runs of one config by algorithm and seed
+        Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value.StartsWith("swimmer-finish-line.sql seed 0"));
+        Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value.StartsWith("swimmer-finish-line.ddpg seed 0"));
+        Assert.Contains(Figure("swimmer", _runs.SwimmerSql).Descendants(Svg + "text"), t => t.Value.StartsWith("SQL seed 0"));
     }
 
     [Fact]

@@ -42,12 +42,72 @@ public class RenderingTests
             {
                 bool nearWall = arena.Walls.Any(w => x > w.X0 - 1.0 && x < w.X1 + 1.0 && y > w.Y0 - 1.0 && y < w.Y1 + 1.0);
                 bool nearAnt = x * x + y * y < 1.5 * 1.5;
-                bool nearGoal = Math.Abs(x - 8) < 1.2 && Math.Abs(y) < 1.2;
+                bool nearGoal = (x - 8) * (x - 8) + y * y < 2.0 * 2.0;   // the goal marker and the threshold disc
                 if (!nearWall && !nearAnt && !nearGoal) floor.Add(Brightness(frame, Project(env, camera, x, y, 0)));
             }
         }
         Assert.True(wall.Count == 9 * arena.Walls.Count && floor.Count > 100, $"{wall.Count} wall and {floor.Count} floor samples");
         Assert.True(wall.Min() > floor.Max() + 30, $"wall tops (darkest {wall.Min():F0}) must be brighter than the floor (brightest {floor.Max():F0})");
+    }
+
+    /// <summary>
+    /// The swimmer's top view draws the finish line where the camera projects x = 1.5, and follows the swimmer once it nears
+    /// the frame's edge; the maze's top view shows the threshold disc around the goal.
+    /// </summary>
+    [Fact]
+    public void TopDownSwimmer_DrawsTheFinishLine_WhereTheCameraProjectsIt_AndFollowsTheSwimmer()
+    {
+        using var env = (MujocoEnv)TaskRegistry.Get("swimmer-finish-line").CreateEnv();
+        env.Reset(0, new float[env.Spec.ObservationSize]);
+        using var renderer = new MjRenderer(env.Data.Model, Width, Height);
+        var camera = TaskCameras.For(env, CameraView.Top, Width, Height);
+        var frame = new byte[Width * Height * 3];
+        renderer.Render(env.Data, camera, frame);
+        const double lineZ = -0.091;
+        foreach (double y in new[] { -1.0, 0.7, 1.2 })   // away from the body (on the x axis)
+        {
+            Assert.True(Redness(frame, Project(env, camera, 1.5, y, lineZ)) > 60, $"no finish line at (1.5, {y})");
+            Assert.True(Redness(frame, Project(env, camera, 1.5 - 0.25, y, lineZ)) < 20, $"red left of the line at y = {y}");
+            Assert.True(Redness(frame, Project(env, camera, 1.5 + 0.25, y, lineZ)) < 20, $"red right of the line at y = {y}");
+        }
+        Assert.Equal(camera, TaskCameras.Follow(camera, env, Width, Height));   // at the start it frames start and line as it is
+
+        // the swimmer 6 m further: the camera moves to keep it a body length inside, and the swimmer is in the image
+        env.Data.Qpos[0] = 6;
+        Mj.Forward(env.Data.Model, env.Data);
+        var followed = TaskCameras.Follow(camera, env, Width, Height);
+        double halfX = followed.Distance * Math.Tan(env.Data.Model.FreeCameraFovy * Math.PI / 360) * Width / Height;
+        Assert.True(followed.LookAtX > camera.LookAtX && 6 - followed.LookAtX <= halfX - 1.6 + 1e-9, $"camera at x = {followed.LookAtX}");
+        renderer.Render(env.Data, followed, frame);
+        var (col, _) = Project(env, followed, 6, 0, 0);
+        Assert.InRange(col, 0, Width - 1);
+    }
+
+    [Fact]
+    public void TopDownAntMaze_ShowsTheThresholdDiscAroundTheGoal()
+    {
+        using var env = MazeEnv(out var arena);
+        using var renderer = new MjRenderer(env.Data.Model, Width, Height);
+        var camera = TaskCameras.For(env, CameraView.Top, Width, Height);
+        var frame = new byte[Width * Height * 3];
+        renderer.Render(env.Data, camera, frame);
+        var (gx, gy) = arena.Goal!.Value;
+        double r = SoftQRobotics.Envs.Tasks.AntMaze.UpperPassageThreshold;
+        // inside the disc (beside the goal marker) the floor is tinted blue; outside it is not
+        double inside = Blueness(frame, Project(env, camera, gx, gy - 0.75 * r, 0)), outside = Blueness(frame, Project(env, camera, gx - 1.4 * r, gy - 0.2 * r, 0));
+        Assert.True(inside > outside + 10, $"blue tint inside the disc {inside:F0}, outside {outside:F0}");
+    }
+
+    private static double Redness(byte[] frame, (double Col, double Row) at) => Channel(frame, at, 0) - (Channel(frame, at, 1) + Channel(frame, at, 2)) / 2;
+
+    private static double Blueness(byte[] frame, (double Col, double Row) at) => Channel(frame, at, 2) - (Channel(frame, at, 0) + Channel(frame, at, 1)) / 2;
+
+    private static double Channel(byte[] frame, (double Col, double Row) at, int channel)
+    {
+        int c = (int)Math.Round(at.Col), r = (int)Math.Round(at.Row);
+        Assert.InRange(c, 0, Width - 1);
+        Assert.InRange(r, 0, Height - 1);
+        return frame[(r * Width + c) * 3 + channel];
     }
 
     [Fact]
