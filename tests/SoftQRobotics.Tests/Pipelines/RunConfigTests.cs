@@ -49,7 +49,7 @@ public class RunConfigTests
         Assert.Equal([100, 100], maze.Learner.HiddenSizes);
         Assert.Equal((32, 50, 10.0, 1.0, 80), (maze.Sql!.Particles, maze.Sql.ValueParticles, maze.Trainer.RewardScale, maze.Sql.Alpha, maze.Trainer.EvaluationEpisodes));
         var multigoal = RunConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "multigoal.sql.yaml"));
-        Assert.Equal((100, 99, 10.0, 100, 1000), (multigoal.Sql!.Particles, multigoal.Sql.ValueParticles, multigoal.Sql.Alpha, multigoal.Epochs, multigoal.Trainer.EpochLength));
+        Assert.Equal((100, 99, 1.0, 0.1, 100, 1000), (multigoal.Sql!.Particles, multigoal.Sql.ValueParticles, multigoal.Sql.Alpha, multigoal.Trainer.RewardScale, multigoal.Epochs, multigoal.Trainer.EpochLength));   // paper α = 10 in the authors' form
         var hallway = RunConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "ant-hallway-wide.sql.yaml")).Finetune;
         Assert.Equal((20000, 20, 1.0, 1000.0, 32, 1, ValueTarget.HardMax), (hallway.MinPoolSize, hallway.AnnealEpochs, hallway.FinalAlpha, hallway.FinalRewardScale, hallway.FrozenNoiseStart, hallway.FinalFrozenNoise, hallway.ValueTarget));
         var medium = RunConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "swimmer-finish-line.sql.medium.yaml"));
