@@ -17,10 +17,7 @@ public class RenderingTests
     public void TopDownAntMaze_ShowsWallsWhereTheArenaTablePutsThem_AndFloorElsewhere()
     {
         using var env = MazeEnv(out var arena);
-        using var renderer = new MjRenderer(env.Data.Model, Width, Height);
-        var camera = TaskCameras.For(env, CameraView.Top, Width, Height);
-        var frame = new byte[Width * Height * 3];
-        renderer.Render(env.Data, camera, frame);
+        var (camera, frame) = RenderTop(env);
 
         // wall tops: a 3 × 3 grid inside every wall footprint, at the wall height
         var wall = new List<double>();
@@ -87,15 +84,22 @@ public class RenderingTests
     public void TopDownAntMaze_ShowsTheThresholdDiscAroundTheGoal()
     {
         using var env = MazeEnv(out var arena);
-        using var renderer = new MjRenderer(env.Data.Model, Width, Height);
-        var camera = TaskCameras.For(env, CameraView.Top, Width, Height);
-        var frame = new byte[Width * Height * 3];
-        renderer.Render(env.Data, camera, frame);
+        var (camera, frame) = RenderTop(env);
         var (gx, gy) = arena.Goal!.Value;
         double r = SoftQRobotics.Envs.Tasks.AntMaze.UpperPassageThreshold;
         // inside the disc (beside the goal marker) the floor is tinted blue; outside it is not
         double inside = Blueness(frame, Project(env, camera, gx, gy - 0.75 * r, 0)), outside = Blueness(frame, Project(env, camera, gx - 1.4 * r, gy - 0.2 * r, 0));
         Assert.True(inside > outside + 10, $"blue tint inside the disc {inside:F0}, outside {outside:F0}");
+    }
+
+    /// <summary>One frame of <paramref name="env"/>'s current state from its top camera.</summary>
+    private static (MjCamera Camera, byte[] Frame) RenderTop(MujocoEnv env)
+    {
+        using var renderer = new MjRenderer(env.Data.Model, Width, Height);
+        var camera = TaskCameras.For(env, CameraView.Top, Width, Height);
+        var frame = new byte[Width * Height * 3];
+        renderer.Render(env.Data, camera, frame);
+        return (camera, frame);
     }
 
     private static double Redness(byte[] frame, (double Col, double Row) at) => Channel(frame, at, 0) - (Channel(frame, at, 1) + Channel(frame, at, 2)) / 2;
