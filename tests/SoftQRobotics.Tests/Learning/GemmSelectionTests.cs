@@ -58,9 +58,9 @@ public class GemmSelectionTests : IDisposable
         var root = JsonNode.Parse(File.ReadAllText(CacheFile))!;
         var entry = root["entries"]![0]!;
 
-        // its backend is not the fastest of its own figures
-        var slowest = measured.MicrosecondsPerUpdate.MaxBy(f => f.Value).Key;
-        entry["backend"] = slowest;
+        // its backend is not the one its own figures choose (not "the slowest": within the margin the slowest can be the choice)
+        var notChosen = measured.MicrosecondsPerUpdate.Keys.First(name => name != Gemm.NameOf(measured.Backend));
+        entry["backend"] = notChosen;
         File.WriteAllText(CacheFile, root.ToJsonString());
         Assert.Equal("measured", GemmSelection.ChooseByMeasurement("sql", Products, CacheFile).Reason);
 
