@@ -56,6 +56,11 @@ public sealed record EpochMetrics
     /// <summary>SQL: mean over the epoch's gradient steps of how much the sampler's target exp(Q/α) varies over actions: the mean over
     /// the minibatch's states of the standard deviation (1/K form) over the K particles of Q(s, a_k)/α (docs/implementation-details.md, "Temperature"); NaN for DDPG.</summary>
     [MetricGroup("train")] public double QSpreadOverAlpha { get; init; } = double.NaN;
+    /// <summary>SQL: mean over the epoch's gradient steps of the mean over the minibatch's states and action dimensions of the fraction of the
+    /// sampler's K particles on the less populated side of 0 (0.5: an even split, 0: one side only; docs/implementation-details.md, "Temperature"); NaN for DDPG.</summary>
+    [MetricGroup("train")] public double ParticleMinorityFraction { get; init; } = double.NaN;
+    /// <summary>SQL: mean over the epoch's gradient steps of the mean over states and action dimensions of the standard deviation of the K particles' actions; NaN for DDPG.</summary>
+    [MetricGroup("train")] public double ParticleActionStd { get; init; } = double.NaN;
 
     // the task's outcome in the paper's terms (docs/tasks.md, "Outcomes"): NaN where it does not apply to the task
     /// <summary>Evaluation episodes the outcome counts.</summary>

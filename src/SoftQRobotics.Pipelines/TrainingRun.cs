@@ -209,6 +209,8 @@ public sealed class TrainingRun : IDisposable
             SteinDirectionNorm = r.MeanSteinDirectionNorm,
             ActorLoss = r.MeanActorLoss,
             QSpreadOverAlpha = r.MeanQSpreadOverAlpha,
+            ParticleMinorityFraction = r.MeanParticleMinorityFraction,
+            ParticleActionStd = r.MeanParticleActionStd,
             MeanQ = r.MeanQ,
             Alpha = _agent.Entropy?.Alpha ?? double.NaN,
             RewardScale = _trainer.RewardScale,

@@ -96,14 +96,14 @@ public sealed class SeedBatchedDdpg : SeedBatchedLearner
         var policyQ = _q.Forward(states, actions, n, 1);
         var dJda = _q.Backward(new SeedTensor(_ascent, 0, 0), parameterGradients: false, inputGradient: true);
         _mu.Backward(dJda, parameterGradients: true, inputGradient: false);
-        device.StepStatistics(s, new SeedTensor(_qValues, 0, n), y, n, policyQ, n, false, default, 0, 0, Statistics);
+        device.StepStatistics(s, new SeedTensor(_qValues, 0, n), y, n, policyQ, n, false, default, default, 0, 0, 0, Statistics);
 
         device.Adam(_q.Parameters, _q.Gradients, _qM, _qV, 0.9f, 0.999f, 1e-8f, QStepSize);
         device.Adam(_mu.Parameters, _mu.Gradients, _muM, _muV, 0.9f, 0.999f, 1e-8f, PolicyStepSize);
     }
 
     /// <inheritdoc/>
-    protected override UpdateStats ToStats(double qLoss, double policyStatistic, double meanQ, double meanTarget, double qSpreadOverAlpha) =>
+    protected override UpdateStats ToStats(double qLoss, double policyStatistic, double meanQ, double meanTarget, double qSpreadOverAlpha, double particleMinorityFraction, double particleActionStd) =>
         new(qLoss, SteinDirectionNorm: double.NaN, ActorLoss: policyStatistic, meanQ, meanTarget);
 
     /// <inheritdoc/>

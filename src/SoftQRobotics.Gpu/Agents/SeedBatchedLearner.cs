@@ -137,11 +137,12 @@ public abstract class SeedBatchedLearner : ISeedBatchedLearner
         _stats.View.CopyTo(Device.Stream, _statsHost.ArrayView);
         Device.Stream.Synchronize();
         const int m = Kernels.Statistics;
-        for (int i = 0; i < Seeds; i++) destination[i] = ToStats(_statsHost[m * i], _statsHost[m * i + 1], _statsHost[m * i + 2], _statsHost[m * i + 3], _statsHost[m * i + 4]);
+        for (int i = 0; i < Seeds; i++) destination[i] = ToStats(_statsHost[m * i], _statsHost[m * i + 1], _statsHost[m * i + 2], _statsHost[m * i + 3], _statsHost[m * i + 4],
+            _statsHost[m * i + 5], _statsHost[m * i + 6]);
     }
 
-    /// <summary>A seed's statistics from the kernel's values: mean squared TD error, the algorithm's own (Stein norm or actor loss), mean Q, mean target, SQL's Q spread over α.</summary>
-    protected abstract UpdateStats ToStats(double qLoss, double policyStatistic, double meanQ, double meanTarget, double qSpreadOverAlpha);
+    /// <summary>A seed's statistics from the kernel's values: mean squared TD error, the algorithm's own (Stein norm or actor loss), mean Q, mean target, SQL's Q spread over α, its particles' minority fraction and action spread.</summary>
+    protected abstract UpdateStats ToStats(double qLoss, double policyStatistic, double meanQ, double meanTarget, double qSpreadOverAlpha, double particleMinorityFraction, double particleActionStd);
 
     /// <exception cref="ArgumentOutOfRangeException">not a seed of this learner.</exception>
     private void CheckSeed(int seed)

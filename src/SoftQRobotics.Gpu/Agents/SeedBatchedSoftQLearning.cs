@@ -141,7 +141,7 @@ public sealed class SeedBatchedSoftQLearning : SeedBatchedLearner
         };
         device.SteinDirection(s, particles.View, _actions.View, dQda.View, _distances.View, _steinGradient.View, _squaredNorms.View, shape);
         _f.Backward(new SeedTensor(_steinGradient, 0, (long)nk * d), parameterGradients: true, inputGradient: false);
-        device.StepStatistics(s, qValues, y, n, new SeedTensor(_squaredNorms, 0, nk), nk, true, particleQ, k, Alpha, Statistics);
+        device.StepStatistics(s, qValues, y, n, new SeedTensor(_squaredNorms, 0, nk), nk, true, particleQ, particleActions, k, d, Alpha, Statistics);
 
         // Adam on θ and φ (step sizes from the uploaded scalars); the periodic hard target copy follows the update
         device.Adam(_q.Parameters, _q.Gradients, _qM, _qV, 0.9f, 0.999f, 1e-8f, QStepSize);
@@ -159,8 +159,8 @@ public sealed class SeedBatchedSoftQLearning : SeedBatchedLearner
     }
 
     /// <inheritdoc/>
-    protected override UpdateStats ToStats(double qLoss, double policyStatistic, double meanQ, double meanTarget, double qSpreadOverAlpha) =>
-        new(qLoss, SteinDirectionNorm: policyStatistic, ActorLoss: double.NaN, meanQ, meanTarget, qSpreadOverAlpha);
+    protected override UpdateStats ToStats(double qLoss, double policyStatistic, double meanQ, double meanTarget, double qSpreadOverAlpha, double particleMinorityFraction, double particleActionStd) =>
+        new(qLoss, SteinDirectionNorm: policyStatistic, ActorLoss: double.NaN, meanQ, meanTarget, qSpreadOverAlpha, particleMinorityFraction, particleActionStd);
 
     /// <inheritdoc/>
     protected override void CopyTargets()

@@ -48,7 +48,7 @@ public sealed class GpuDevice : IDisposable
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, ArrayView<float>, int, int, double> _bootstrapTarget;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int> _tdGradient;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, SteinShape> _steinDirection;
-    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, StatisticsShape> _stepStatistics;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, StatisticsShape> _stepStatistics;
 
     private readonly int _steinGroupSize, _reductionGroupSize;
 
@@ -67,7 +67,7 @@ public sealed class GpuDevice : IDisposable
         _tdGradient = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<float>, ArrayView<float>, int>(Kernels.TdGradient);
         _steinDirection = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, SteinShape>(Kernels.SteinDirection);
         _steinGroupSize = Math.Min(128, accelerator.MaxNumThreadsPerGroup);
-        _stepStatistics = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, StatisticsShape>(Kernels.StepStatistics);
+        _stepStatistics = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, StatisticsShape>(Kernels.StepStatistics);
         _reductionGroupSize = 1 << (int)Math.Log2(Math.Min(Kernels.MaxReductionGroup, accelerator.MaxNumThreadsPerGroup));
     }
 
@@ -292,15 +292,19 @@ public sealed class GpuDevice : IDisposable
     }
 
     /// <param name="particleQ">SQL: Q at the particles, (S × N·K) at its stride; default with <paramref name="particles"/> 0 (DDPG)</param>
-    internal void StepStatistics(int seeds, SeedTensor q, SeedTensor y, int n, SeedTensor second, int secondCount, bool stein, SeedTensor particleQ, int particles, double alpha, ArrayView<double> stats)
+    /// <param name="particleActions">SQL: the particles' actions, (S × N·K × <paramref name="actionDim"/>) at its stride; default with <paramref name="particles"/> 0</param>
+    internal void StepStatistics(int seeds, SeedTensor q, SeedTensor y, int n, SeedTensor second, int secondCount, bool stein,
+        SeedTensor particleQ, SeedTensor particleActions, int particles, int actionDim, double alpha, ArrayView<double> stats)
     {
         Launches++;
         var shape = new StatisticsShape
         {
             QStride = q.Stride, YStride = y.Stride, N = n, SecondStride = second.Stride, SecondCount = secondCount, SecondIsStein = stein ? 1 : 0,
             ParticleQStride = particles > 0 ? particleQ.Stride : 0, Particles = particles, Alpha = alpha,
+            ParticleActionStride = particles > 0 ? particleActions.Stride : 0, ActionDim = particles > 0 ? actionDim : 0,
         };
-        _stepStatistics(Stream, new KernelConfig(seeds, _reductionGroupSize), q.View, y.View, second.View, particles > 0 ? particleQ.View : q.View, stats, shape);
+        _stepStatistics(Stream, new KernelConfig(seeds, _reductionGroupSize), q.View, y.View, second.View, particles > 0 ? particleQ.View : q.View,
+            particles > 0 ? particleActions.View : q.View, stats, shape);
     }
 
     /// <inheritdoc/>

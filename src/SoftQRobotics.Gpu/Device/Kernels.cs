@@ -23,10 +23,10 @@ internal struct FirstLayerShape
     public int HasGroupTerms, GroupTermStride;
 }
 
-/// <summary>What <see cref="Kernels.StepStatistics"/> reads: strides per seed, counts, and α for SQL's spread (Particles 0: none).</summary>
+/// <summary>What <see cref="Kernels.StepStatistics"/> reads: strides per seed, counts, α for SQL's spread, the particles' action width (Particles 0: none).</summary>
 internal struct StatisticsShape
 {
-    public int QStride, YStride, N, SecondStride, SecondCount, SecondIsStein, ParticleQStride, Particles;
+    public int QStride, YStride, N, SecondStride, SecondCount, SecondIsStein, ParticleQStride, Particles, ParticleActionStride, ActionDim;
     public double Alpha;
 }
 
@@ -279,14 +279,16 @@ internal static class Kernels
     /// A step's statistics per seed, one thread group each (a power of two, at most
     /// <see cref="MaxReductionGroup"/> threads): stats[s] = (mean (Q − y)², √(Σ|φ|²/(N·K)) or the actor's loss
     /// −mean Q(s, μ(s)), mean Q, mean y, SQL's spread: the mean over states of the standard deviation (1/K form)
-    /// of Q(s, a_k)/α over the K particles, NaN without particles). Each thread sums its strided share in double,
-    /// then a fixed tree of pairwise sums: the same result at every run.
+    /// of Q(s, a_k)/α over the K particles, the mean over states and action dimensions of the fraction of the particles'
+    /// actions on the less populated side of 0 and of their standard deviation (1/K form); NaN without particles).
+    /// Each thread sums its strided share in double, then a fixed tree of pairwise sums: the same result at every run.
     /// </summary>
-    public static void StepStatistics(ArrayView<float> q, ArrayView<float> y, ArrayView<float> second, ArrayView<float> particleQ, ArrayView<double> stats, StatisticsShape shape)
+    public static void StepStatistics(ArrayView<float> q, ArrayView<float> y, ArrayView<float> second, ArrayView<float> particleQ, ArrayView<float> particleActions,
+        ArrayView<double> stats, StatisticsShape shape)
     {
         int seed = Grid.IdxX, tid = Group.IdxX, threads = Group.DimX, n = shape.N, k = shape.Particles;
         var partial = SharedMemory.Allocate<double>(Statistics * MaxReductionGroup);
-        double loss = 0, meanQ = 0, meanY = 0, other = 0, spread = 0;
+        double loss = 0, meanQ = 0, meanY = 0, other = 0, spread = 0, minority = 0, actionStd = 0;
         for (int i = tid; i < n; i += threads)
         {
             double qi = q[seed * shape.QStride + i], yi = y[seed * shape.YStride + i];
@@ -301,6 +303,26 @@ internal static class Kernels
                 mean /= k;
                 for (int j = 0; j < k; j++) squares += (particleQ[first + j] - mean) * (particleQ[first + j] - mean);
                 spread += Math.Sqrt(squares / k);
+                for (int c = 0; c < shape.ActionDim; c++)
+                {
+                    int at = seed * shape.ParticleActionStride + i * k * shape.ActionDim + c;
+                    int negative = 0;
+                    double actionMean = 0, actionSquares = 0;
+                    for (int j = 0; j < k; j++)
+                    {
+                        float a = particleActions[at + j * shape.ActionDim];
+                        if (a < 0) negative++;
+                        actionMean += a;
+                    }
+                    actionMean /= k;
+                    for (int j = 0; j < k; j++)
+                    {
+                        double centred = particleActions[at + j * shape.ActionDim] - actionMean;
+                        actionSquares += centred * centred;
+                    }
+                    minority += Math.Min(negative, k - negative) / (double)k;
+                    actionStd += Math.Sqrt(actionSquares / k);
+                }
             }
         }
         for (int j = tid; j < shape.SecondCount; j += threads) other += second[seed * shape.SecondStride + j];
@@ -309,6 +331,8 @@ internal static class Kernels
         partial[2 * MaxReductionGroup + tid] = meanY;
         partial[3 * MaxReductionGroup + tid] = other;
         partial[4 * MaxReductionGroup + tid] = spread;
+        partial[5 * MaxReductionGroup + tid] = minority;
+        partial[6 * MaxReductionGroup + tid] = actionStd;
         Group.Barrier();
         for (int half = threads / 2; half > 0; half /= 2)
         {
@@ -326,9 +350,11 @@ internal static class Kernels
             stats[at + 2] = partial[MaxReductionGroup] / n;
             stats[at + 3] = partial[2 * MaxReductionGroup] / n;
             stats[at + 4] = k > 0 ? partial[4 * MaxReductionGroup] / (shape.Alpha * n) : double.NaN;
+            stats[at + 5] = k > 0 ? partial[5 * MaxReductionGroup] / (n * shape.ActionDim) : double.NaN;
+            stats[at + 6] = k > 0 ? partial[6 * MaxReductionGroup] / (n * shape.ActionDim) : double.NaN;
         }
     }
 
     /// <summary>Values per seed that <see cref="StepStatistics"/> writes.</summary>
-    public const int Statistics = 5;
+    public const int Statistics = 7;
 }

@@ -13,7 +13,13 @@ namespace SoftQRobotics.Learning.Agents;
 /// <param name="QSpreadOverAlpha">SQL: how much the sampler's target exp(Q/α) varies over actions: the mean over the
 /// minibatch's states of the standard deviation (1/K form) over the K particles of Q(s, a_k)/α; NaN for DDPG
 /// (docs/implementation-details.md, "Temperature")</param>
-public readonly record struct UpdateStats(double QLoss, double SteinDirectionNorm, double ActorLoss, double MeanQ, double MeanTarget, double QSpreadOverAlpha = double.NaN);
+/// <param name="ParticleMinorityFraction">SQL: whether the sampler keeps both sides of the action space: the mean over the
+/// minibatch's states and action dimensions of the fraction of the K particles' actions on the less populated side of 0
+/// (0.5: an even split, 0: one side only); NaN for DDPG</param>
+/// <param name="ParticleActionStd">SQL: the mean over the minibatch's states and action dimensions of the standard deviation
+/// (1/K form) of the K particles' actions; NaN for DDPG</param>
+public readonly record struct UpdateStats(double QLoss, double SteinDirectionNorm, double ActorLoss, double MeanQ, double MeanTarget, double QSpreadOverAlpha = double.NaN,
+    double ParticleMinorityFraction = double.NaN, double ParticleActionStd = double.NaN);
 
 /// <summary>What fine-tuning anneals in a maximum-entropy agent (docs/implementation-details.md, "Fine-tuning").</summary>
 /// <param name="Alpha">α, the temperature of V_soft and of the SVGD score</param>

@@ -162,7 +162,8 @@ public sealed class SoftQLearning : IAgent
         if (Updates % _settings.TargetUpdateInterval == 0) CopyTargets();
 
         var (qLoss, meanQ, meanY) = (_criticStats[0].QLoss + _criticStats[1].QLoss, _criticStats[0].MeanQ + _criticStats[1].MeanQ, _criticStats[0].MeanY + _criticStats[1].MeanY);
-        return new UpdateStats(qLoss / n, SteinDirectionNorm: steinNorm, ActorLoss: double.NaN, meanQ / n, meanY / n, _sampler.LastQSpreadOverAlpha);
+        return new UpdateStats(qLoss / n, SteinDirectionNorm: steinNorm, ActorLoss: double.NaN, meanQ / n, meanY / n, _sampler.LastQSpreadOverAlpha,
+            _sampler.LastParticleMinorityFraction, _sampler.LastParticleActionStd);
     }
 
     /// <summary>The draws of <see cref="_step"/>: a′ ~ U[−1, 1]^d for V_soft (fine-tuning: members of the frozen target set), then the sampler's ξ.</summary>

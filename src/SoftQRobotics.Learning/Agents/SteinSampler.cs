@@ -161,11 +161,23 @@ public sealed class SteinSampler
         if (TwoLanes.Half(n, 1).Count > 0) System.Numerics.Tensors.TensorPrimitives.Add(gradients, _parts[1].Network.Gradients, gradients);
         _optimizer.Update(_f.Parameters, _f.Gradients);
         LastQSpreadOverAlpha = (_parts[0].SpreadSum + _parts[1].SpreadSum) / (alpha * n);
+        LastParticleMinorityFraction = (_parts[0].MinoritySum + _parts[1].MinoritySum) / (n * _actDim);
+        LastParticleActionStd = (_parts[0].ActionStdSum + _parts[1].ActionStdSum) / (n * _actDim);
         return Math.Sqrt((_parts[0].SquaredNorm + _parts[1].SquaredNorm) / (n * k));
     }
 
     /// <summary>The last <see cref="SteinStep"/>'s mean over its states of the standard deviation (1/K form) over the K particles of Q(s, a_k)/α.</summary>
     public double LastQSpreadOverAlpha { get; private set; } = double.NaN;
+
+    /// <summary>
+    /// The last <see cref="SteinStep"/>'s mean over its states and action dimensions of the fraction of the K particles'
+    /// actions on the less populated side of 0: 0.5 when the particles split evenly, 0 when all of them act on one
+    /// side (a sampler that has dropped a mode; docs/implementation-details.md, "Temperature").
+    /// </summary>
+    public double LastParticleMinorityFraction { get; private set; } = double.NaN;
+
+    /// <summary>The last <see cref="SteinStep"/>'s mean over its states and action dimensions of the standard deviation (1/K form) of the K particles' actions a = tanh u.</summary>
+    public double LastParticleActionStd { get; private set; } = double.NaN;
 
     private void RunPart(int lane)
     {
@@ -209,10 +221,16 @@ public sealed class SteinSampler
         /// <summary>Σ over this part's states of the standard deviation of Q over the state's particles, in the last step.</summary>
         public double SpreadSum { get; private set; }
 
+        /// <summary>Σ over this part's states and action dimensions of the fraction of the state's particles on the less populated side of 0, in the last step.</summary>
+        public double MinoritySum { get; private set; }
+
+        /// <summary>Σ over this part's states and action dimensions of the standard deviation of the state's particles' actions, in the last step.</summary>
+        public double ActionStdSum { get; private set; }
+
         /// <summary>States first … first + count − 1 of a batch of <paramref name="n"/>; leaves ∂/∂φ of −Σ⟨u, φ⟩/n in <see cref="Network"/>'s gradient.</summary>
         public void Run(int first, int count, int n, int k, IActionGradient critic, float alpha)
         {
-            (SquaredNorm, SpreadSum) = (0, 0);
+            (SquaredNorm, SpreadSum, MinoritySum, ActionStdSum) = (0, 0, 0, 0);
             if (count == 0) return;
             int obs = _owner._obsDim, d = _owner._actDim, rows = count * k;
 
@@ -231,6 +249,7 @@ public sealed class SteinSampler
                 spread += Math.Sqrt(squares / k);
             }
             SpreadSum = spread;
+            (MinoritySum, ActionStdSum) = ParticleSpread(_actions, count, k, d);
 
             // the Stein direction φ per state, from the scores of that state's particles
             double squaredNorm = 0;
@@ -257,6 +276,35 @@ public sealed class SteinSampler
             Network.ZeroGradients();
             Network.Backward(gradient, inputGradient: false);
         }
+    }
+
+    /// <summary>
+    /// Over <paramref name="count"/> states of K particles each (actions (count·K × d), state by state), the sums over
+    /// states and action dimensions of the fraction of particles on the less populated side of 0 (a = 0 counts as
+    /// neither side's majority: it is on the positive side) and of the standard deviation (1/K form) of the actions.
+    /// </summary>
+    public static (double MinoritySum, double StdSum) ParticleSpread(ReadOnlySpan<float> actions, int count, int k, int d)
+    {
+        double minority = 0, std = 0;
+        for (int i = 0; i < count; i++)
+        {
+            for (int c = 0; c < d; c++)
+            {
+                int negative = 0;
+                double mean = 0, squares = 0;
+                for (int j = 0; j < k; j++)
+                {
+                    float a = actions[(i * k + j) * d + c];
+                    if (a < 0) negative++;
+                    mean += a;
+                }
+                mean /= k;
+                for (int j = 0; j < k; j++) squares += (actions[(i * k + j) * d + c] - mean) * (actions[(i * k + j) * d + c] - mean);
+                minority += Math.Min(negative, k - negative) / (double)k;
+                std += Math.Sqrt(squares / k);
+            }
+        }
+        return (minority, std);
     }
 
     /// <summary>ξ_ij of <see cref="_noise"/>, <paramref name="perState"/> rows per state: fresh ξ are one draw of n·perState × act Gaussians in row order, frozen ones a member index per row.</summary>

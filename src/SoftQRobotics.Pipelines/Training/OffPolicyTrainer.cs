@@ -18,7 +18,8 @@ public interface IEpochSchedule
 /// <summary>What one epoch did.</summary>
 public sealed record EpochResult(
     int Epoch, long EnvSteps, long GradientSteps, EpisodeStats[] Evaluation, double MeanQLoss, double MeanSteinDirectionNorm, double MeanActorLoss,
-    double MeanQ, double EnvStepsPerSecond, double GradientStepsPerSecond, int TrainingEpisodes, double MeanTrainingReturn, double MeanQSpreadOverAlpha = double.NaN)
+    double MeanQ, double EnvStepsPerSecond, double GradientStepsPerSecond, int TrainingEpisodes, double MeanTrainingReturn, double MeanQSpreadOverAlpha = double.NaN,
+    double MeanParticleMinorityFraction = double.NaN, double MeanParticleActionStd = double.NaN)
 {
     /// <summary>Mean undiscounted evaluation return.</summary>
     public double AverageReturn => Evaluation.Average(e => e.Return);
@@ -51,7 +52,7 @@ public sealed class OffPolicyTrainer : IDisposable
 
     // the running epoch's accumulators: a cancelled epoch resumes where it stopped
     private int _stepInEpoch, _updatesInEpoch, _episodesInEpoch;
-    private double _qLoss, _steinNorm, _actorLoss, _meanQ, _qSpread, _returns, _envSeconds, _learnSeconds;
+    private double _qLoss, _steinNorm, _actorLoss, _meanQ, _qSpread, _particleMinority, _particleStd, _returns, _envSeconds, _learnSeconds;
 
     private readonly IEpochSchedule? _schedule;
 
@@ -130,7 +131,7 @@ public sealed class OffPolicyTrainer : IDisposable
                 {
                     var stats = _agent.Update(NextBatch(), u == 0 ? _stepAndStore : null);
                     (_qLoss, _steinNorm, _actorLoss, _meanQ, _updatesInEpoch) = (_qLoss + stats.QLoss, _steinNorm + stats.SteinDirectionNorm, _actorLoss + stats.ActorLoss, _meanQ + stats.MeanQ, _updatesInEpoch + 1);
-                    _qSpread += stats.QSpreadOverAlpha;
+                    (_qSpread, _particleMinority, _particleStd) = (_qSpread + stats.QSpreadOverAlpha, _particleMinority + stats.ParticleMinorityFraction, _particleStd + stats.ParticleActionStd);
                 }
                 _learnSeconds += Stopwatch.GetElapsedTime(learning).TotalSeconds;
             }
@@ -142,9 +143,11 @@ public sealed class OffPolicyTrainer : IDisposable
         int updates = _updatesInEpoch, episodes = _episodesInEpoch;
         double Mean(double sum, int count) => count > 0 ? sum / count : double.NaN;
         var result = new EpochResult(Epoch, EnvSteps, _agent.Updates, evaluation, Mean(_qLoss, updates), Mean(_steinNorm, updates), Mean(_actorLoss, updates),
-            Mean(_meanQ, updates), _stepInEpoch / Math.Max(_envSeconds, 1e-9), updates > 0 ? updates / _learnSeconds : 0, episodes, Mean(_returns, episodes), Mean(_qSpread, updates));
+            Mean(_meanQ, updates), _stepInEpoch / Math.Max(_envSeconds, 1e-9), updates > 0 ? updates / _learnSeconds : 0, episodes, Mean(_returns, episodes), Mean(_qSpread, updates),
+            Mean(_particleMinority, updates), Mean(_particleStd, updates));
         (_stepInEpoch, _updatesInEpoch, _episodesInEpoch) = (0, 0, 0);
-        (_qLoss, _steinNorm, _actorLoss, _meanQ, _qSpread, _returns, _envSeconds, _learnSeconds) = (0, 0, 0, 0, 0, 0, 0, 0);
+        (_qLoss, _steinNorm, _actorLoss, _meanQ, _qSpread, _particleMinority, _particleStd) = (0, 0, 0, 0, 0, 0, 0);
+        (_returns, _envSeconds, _learnSeconds) = (0, 0, 0);
         return result;
     }
 

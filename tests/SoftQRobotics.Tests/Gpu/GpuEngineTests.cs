@@ -307,7 +307,12 @@ public class QSpreadTests(DeviceFixture fixture) : IClassFixture<DeviceFixture>
         var stats = new UpdateStats[1];
         gpu.ReadStatistics(stats);
         Assert.Equal(atTwo.QSpreadOverAlpha, stats[0].QSpreadOverAlpha, 1e-4 * atTwo.QSpreadOverAlpha);
+        // the particles' side split and spread: the same particles on both engines (the CPU ones from the sampler, SteinSamplerTests)
+        Assert.InRange(atTwo.ParticleMinorityFraction, 1e-3, 0.5);
+        Assert.Equal(atTwo.ParticleMinorityFraction, stats[0].ParticleMinorityFraction, 1e-9);
+        Assert.Equal(atTwo.ParticleActionStd, stats[0].ParticleActionStd, 1e-4 * atTwo.ParticleActionStd);
 
-        Assert.True(double.IsNaN(new Ddpg(3, 2, new DdpgSettings { HiddenSizes = [8, 8], BatchSize = 4 }, 5, maxActBatch: 8).Update(batch).QSpreadOverAlpha));
+        var ddpg = new Ddpg(3, 2, new DdpgSettings { HiddenSizes = [8, 8], BatchSize = 4 }, 5, maxActBatch: 8).Update(batch);
+        Assert.True(double.IsNaN(ddpg.QSpreadOverAlpha) && double.IsNaN(ddpg.ParticleMinorityFraction) && double.IsNaN(ddpg.ParticleActionStd));
     }
 }

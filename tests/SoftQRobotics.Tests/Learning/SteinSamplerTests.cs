@@ -35,6 +35,73 @@ public class SteinSamplerTests
         double right = actions.Count(a => a > 0) / 4000.0;
         Assert.InRange(right, 0.63, 0.77);                                   // 0.7 ± 10 %
         Assert.InRange(actions.Count(a => Math.Abs(a + 0.5) < 0.3) / 4000.0, 0.21, 0.39);  // the left mode is covered
+        // the mode-keeping diagnostic: the last step's particles split ~30/70 over the two sides of 0
+        Assert.InRange(sampler.LastParticleMinorityFraction, 0.2, 0.4);
+    }
+
+    /// <summary>
+    /// The particle diagnostics of one step against a computation of their own: the particles re-made from the same
+    /// ξ (the same generator's draws) through f^φ before the step, their minority side and spread in double.
+    /// A sampler trained towards one mode only reads near 0.
+    /// </summary>
+    [Fact]
+    public void ParticleDiagnostics_MatchTheParticles_AndReadZeroForOneMode()
+    {
+        const int states = 6, particles = 9, d = 2, obs = 3;
+        var sampler = new SteinSampler(obs, d, [16, 16], states, particles, maxActBatch: 8, learningRate: 1e-3f, KernelBandwidth.AuthorsCode, Initializer.Xavier, new Rng(3));
+        var observations = new float[states * obs];
+        new Rng(4).FillGaussian(observations);
+        var noise = new float[states * particles * d];
+        new Rng(11).FillGaussian(noise);
+        var actions = sampler.Network.ForwardGrouped(observations, noise, states, particles)[..noise.Length].ToArray().Select(u => (double)MathF.Tanh(u)).ToArray();
+
+        var energy = new OneSidedEnergy();
+        IActionGradient[] critics = [energy, energy];
+        sampler.DrawNoise(observations, states, particles, new Rng(11));
+        sampler.SteinStep(states, particles, critics, 1f, new TwoLanes(threads: 1));   // both halves of the states, one after the other
+
+        double minority = 0, std = 0;
+        for (int i = 0; i < states; i++)
+        {
+            for (int c = 0; c < d; c++)
+            {
+                var column = Enumerable.Range(0, particles).Select(j => actions[(i * particles + j) * d + c]).ToArray();
+                int negative = column.Count(a => a < 0);
+                minority += Math.Min(negative, particles - negative) / (double)particles;
+                std += Math.Sqrt(column.Select(a => (a - column.Average()) * (a - column.Average())).Average());
+            }
+        }
+        Assert.True(minority > 0, "the Xavier sampler's particles fall on both sides");
+        Assert.Equal(minority / (states * d), sampler.LastParticleMinorityFraction, 1e-12);
+        Assert.Equal(std / (states * d), sampler.LastParticleActionStd, 1e-6);
+
+        // an energy with one mode at +0.6 in every dimension: the particles leave the negative side
+        var rng = new Rng(12);
+        for (int step = 0; step < 600; step++)
+        {
+            sampler.DrawNoise(observations, states, particles, rng);
+            sampler.SteinStep(states, particles, critics, 1f, new TwoLanes(threads: 1));
+        }
+        Assert.InRange(sampler.LastParticleMinorityFraction, 0, 0.05);
+    }
+
+    /// <summary>Q(a) = −20 Σ_c (a_c − 0.6)², whatever the state.</summary>
+    private sealed class OneSidedEnergy : IActionGradient
+    {
+        public void ActionGradient(ReadOnlySpan<float> states, ReadOnlySpan<float> actions, int stateCount, int perState, Span<float> dQda, Span<float> q)
+        {
+            int d = actions.Length / (stateCount * perState);
+            for (int r = 0; r < stateCount * perState; r++)
+            {
+                q[r] = 0;
+                for (int c = 0; c < d; c++)
+                {
+                    float a = actions[r * d + c];
+                    q[r] -= 20 * (a - 0.6f) * (a - 0.6f);
+                    dQda[r * d + c] = -40 * (a - 0.6f);
+                }
+            }
+        }
     }
 
     /// <summary>Q = α log p(a) and ∂Q/∂a = α d/da log p(a), whatever the state (one action column).</summary>

@@ -12,7 +12,7 @@ public class EpochMetricsTests
             "epoch,env_steps,gradient_steps,average_return,average_discounted_return,average_episode_length,min_return,max_return," +
             "q_loss,policy_loss,mean_q,alpha,particles,env_steps_per_second,gradient_steps_per_second,training_episodes,training_return," +
             "final_com_x,progress_min,progress_max,max_com_x,min_com_x,distance_to_goal,min_distance_to_goal,min_distance_so_far," +
-            "wall_seconds,reward_scale,final_distance_min,final_distance_so_far,stein_direction_norm,actor_loss,q_spread_over_alpha," +
+            "wall_seconds,reward_scale,final_distance_min,final_distance_so_far,stein_direction_norm,actor_loss,q_spread_over_alpha,particle_minority_fraction,particle_action_std," +
             "outcome_episodes,outcome_success,outcome_goals_reached,outcome_goal_east,outcome_goal_west,outcome_goal_north,outcome_goal_south," +
             "outcome_forward,outcome_backward,outcome_past_line,outcome_max_forward_x,outcome_below_threshold,outcome_final_distance," +
             "outcome_closest_final_distance,outcome_discounted_return,outcome_distance_travelled,outcome_direction_resultant",
