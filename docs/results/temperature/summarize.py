@@ -2,6 +2,8 @@
 """Per-run table of the temperature issue's swimmer runs, read from each run folder's own files.
 
 usage: summarize.py RUN_DIR... > swimmer-table.md
+       summarize.py --every N RUN_DIR...   (per run, every N-th epoch: forward/backward episodes of the evaluation,
+                                             particle_minority_fraction and q_spread_over_alpha where logged)
 
 Columns: epochs done; mean evaluation return over the last 10 epochs; the last evaluation's progress band; the
 centre-of-mass x range reached over the run (min of min_com_x, max of max_com_x); mean Q of the last epoch;
@@ -73,6 +75,24 @@ def summarize(run):
     )
 
 
+def per_epoch(runs, every):
+    for run in runs:
+        rows = read_rows(os.path.join(run, "metrics.csv"))
+        print(f"### {os.path.basename(os.path.normpath(run))}")
+        print()
+        print("| epoch | forward / backward of the evaluation | avg eval return | particle_minority_fraction | particle_action_std | q_spread_over_alpha |")
+        print("|---|---|---|---|---|---|")
+        for row in rows:
+            epoch = int(row["epoch"])
+            if epoch % every and epoch != len(rows):
+                continue
+            forward, backward, _, episodes = episode_sides(run, epoch) or (math.nan,) * 4
+            print(f"| {epoch} | {forward} / {backward} of {episodes} | {fmt(number(row, 'average_return'))} "
+                  f"| {fmt(number(row, 'particle_minority_fraction'), 3)} | {fmt(number(row, 'particle_action_std'), 3)} "
+                  f"| {fmt(number(row, 'q_spread_over_alpha'), 3)} |")
+        print()
+
+
 def main(runs):
     print("| run | epochs | avg eval return, last 10 | last eval progress min … max | COM x reached (min / max) | mean Q "
           "| q_spread_over_alpha, last 10 | particle_minority_fraction, last 10 | last eval forward / past 1.5 | committed (epoch, side) | wall |")
@@ -84,4 +104,7 @@ def main(runs):
 if __name__ == "__main__":
     if len(sys.argv) < 2:
         sys.exit(__doc__)
-    main(sys.argv[1:])
+    if sys.argv[1] == "--every":
+        per_epoch(sys.argv[3:], int(sys.argv[2]))
+    else:
+        main(sys.argv[1:])
