@@ -54,6 +54,14 @@ public class RunConfigTests
         Assert.Equal((20000, 20, 1.0, 1000.0, 32, 1, ValueTarget.HardMax), (hallway.MinPoolSize, hallway.AnnealEpochs, hallway.FinalAlpha, hallway.FinalRewardScale, hallway.FrozenNoiseStart, hallway.FinalFrozenNoise, hallway.ValueTarget));
         var medium = RunConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "swimmer-finish-line.sql.medium.yaml"));
         Assert.Equal((200, 5000, 1_000_000, 0.15, 0.3), (medium.Epochs, medium.Trainer.EpochLength, medium.Trainer.ReplayCapacity, medium.Trainer.OuTheta, medium.Trainer.OuSigma));
+        // the 2 M-step swimmer runs: 400 x 5000 steps, 80 evaluation episodes, the pool kept in the checkpoints (runs longer than a session)
+        foreach (var algorithm in new[] { AlgorithmName.Sql, AlgorithmName.Ddpg })
+        {
+            var twoMillion = RunConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", $"swimmer-finish-line.{algorithm.ToString().ToLowerInvariant()}.2m.yaml"));
+            Assert.Equal((400, 5000, 80, true, algorithm), (twoMillion.Epochs, twoMillion.Trainer.EpochLength, twoMillion.Trainer.EvaluationEpisodes, twoMillion.SaveReplayBuffer, twoMillion.Algorithm));
+        }
+        var sql2m = RunConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "swimmer-finish-line.sql.2m.yaml"));
+        Assert.Equal((100, 5000, 1e-4f, 0.1, 1.0), (sql2m.Sql!.ValueParticles, sql2m.Sql.TargetUpdateInterval, sql2m.Sql.PolicyLearningRate, sql2m.Sql.Alpha, sql2m.Trainer.RewardScale));
     }
 
     [Fact]

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""The 2 M-step swimmer table (issue "Fidelity: ... the swimmer at 2 M steps"), read from each run's metrics.csv outcome columns.
+
+usage: table.py RUN_DIR...      (e.g. docs/results/swimmer-2m/*-seed*)
+
+Per run: epochs done; the last evaluation's episodes forward / backward (outcome_forward, outcome_backward) and the
+direction they say (forward or backward when at least 90 % of the episodes go that way, else both); the epoch from which
+every evaluation had all of its episodes on one side (commitment), if any; the largest centre-of-mass x over the run
+(outcome_max_forward_x); the last evaluation's episodes past x = 1.5 (outcome_past_line) of outcome_episodes; wall time.
+Then, per algorithm, the count of seeds whose last evaluation is forward past the line in most episodes, the paper's
+success (outcome_success).
+"""
+import csv
+import math
+import os
+import sys
+from collections import defaultdict
+
+
+def rows_of(run):
+    with open(os.path.join(run, "metrics.csv"), newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def value(row, key):
+    try:
+        return float(row[key])
+    except (KeyError, ValueError):
+        return math.nan
+
+
+def describe(run):
+    rows = rows_of(run)
+    last = rows[-1]
+    episodes = value(last, "outcome_episodes")
+    forward, backward = value(last, "outcome_forward"), value(last, "outcome_backward")
+    direction = "forward" if forward >= 0.9 * episodes else "backward" if backward >= 0.9 * episodes else "both"
+    committed = "—"
+    for start in range(len(rows)):
+        tail = rows[start:]
+        if all(value(r, "outcome_forward") == value(r, "outcome_episodes") for r in tail):
+            committed = f"{rows[start]['epoch']} (forward)"
+            break
+        if all(value(r, "outcome_backward") == value(r, "outcome_episodes") for r in tail):
+            committed = f"{rows[start]['epoch']} (backward)"
+            break
+    max_x = max(value(r, "outcome_max_forward_x") for r in rows)
+    config = run_config_name(run)
+    return config, value(last, "outcome_success"), (
+        f"| {os.path.basename(os.path.normpath(run))} | {last['epoch']} | {forward:.0f} / {backward:.0f} ({direction}) | {committed} "
+        f"| {max_x:.2f} | {value(last, 'outcome_past_line'):.0f} of {episodes:.0f} | {value(last, 'wall_seconds') / 3600:.2f} h |")
+
+
+def run_config_name(run):
+    with open(os.path.join(run, "config.yaml")) as f:
+        for line in f:
+            if line.startswith("algorithm:"):
+                return line.split(":", 1)[1].strip()
+    return "?"
+
+
+def main(runs):
+    print("| run | epochs | last evaluation forward / backward | committed from epoch | max forward COM x | last evaluation past 1.5 | wall |")
+    print("|---|---|---|---|---|---|---|")
+    successes = defaultdict(lambda: [0, 0])
+    for run in runs:
+        algorithm, success, line = describe(run)
+        print(line)
+        successes[algorithm][0] += success == 1
+        successes[algorithm][1] += 1
+    print()
+    for algorithm, (good, total) in sorted(successes.items()):
+        print(f"- {algorithm.upper()}: {good}/{total} seeds forward past the line at the last evaluation (outcome_success)")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    main(sys.argv[1:])
