@@ -26,7 +26,9 @@ public static class LearningCurves
             .GroupBy(GroupName)
             .Select(g => (g.Key, (IReadOnlyList<RunDirectory>)g.ToList()))
             .ToList();
-        return Plot(groups, metric, CurveBand.StandardDeviation);
+        // the legend names each group by what its config name does not share with the others
+        var shortNames = RunNames.Distinguishing(groups.Select(g => g.Key).ToList());
+        return Plot(groups.Select((g, i) => (shortNames[i], g.Item2)).ToList(), metric, CurveBand.StandardDeviation);
     }
 
     /// <summary>One mean curve per group with the chosen band.</summary>

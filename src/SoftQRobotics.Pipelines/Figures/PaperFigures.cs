@@ -20,10 +20,17 @@ public static class PaperFigures
     {
         if (runDirectories.Count == 0) throw new ArgumentException("a figure needs at least one run directory");
         var runs = runDirectories.Select(Run.Open).ToList();
-        // runs of several configs (e.g. two temperature forms, same seeds): name each by its config, or the panels look alike
-        if (runs.Select(r => r.ConfigName).Distinct().Count() > 1)
+        // runs of several configs (e.g. two temperature forms, same seeds): name and colour each by what its config name
+        // does not share with the others, or the panels look alike; runs that differ only in algorithm keep "SQL seed 0"
+        var configs = runs.Select(r => r.ConfigName).Distinct().ToList();
+        var shortNames = RunNames.Distinguishing(configs);
+        if (configs.Count > 1 && !runs.All(r => string.Equals(shortNames[configs.IndexOf(r.ConfigName)], r.Config.Algorithm.ToString(), StringComparison.OrdinalIgnoreCase)))
         {
-            foreach (var run in runs) run.Label = $"{run.ConfigName} seed {run.Config.Seed}";
+            foreach (var run in runs)
+            {
+                int config = configs.IndexOf(run.ConfigName);
+                (run.Label, run.Color) = ($"{shortNames[config]} seed {run.Config.Seed}", SvgChart.Palette[config % SvgChart.Palette.Length]);
+            }
         }
         return name switch
         {
@@ -211,7 +218,7 @@ public static class PaperFigures
         public required string Label { get; set; }
         /// <summary>The config the run was made from (run.json "name").</summary>
         public required string ConfigName { get; init; }
-        public required string Color { get; init; }
+        public required string Color { get; set; }
 
         public static Run Open(string path)
         {

@@ -31,10 +31,30 @@ public class FigureTests : IClassFixture<FigureTests.TinyRuns>
         Assert.True(References(doc) >= 3);
         Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value == "epoch");
         Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value.Contains("finish line x = 1.5"));
-        // runs of two configs are named by their configs; runs of one config by algorithm and seed
-        Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value.StartsWith("swimmer-finish-line.sql seed 0"));
-        Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value.StartsWith("swimmer-finish-line.ddpg seed 0"));
+        // runs whose configs differ only in the algorithm, and runs of one config: named by algorithm and seed
+        Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value.StartsWith("SQL seed 0"));
+        Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value.StartsWith("DDPG seed 0"));
         Assert.Contains(Figure("swimmer", _runs.SwimmerSql).Descendants(Svg + "text"), t => t.Value.StartsWith("SQL seed 0"));
+    }
+
+    [Fact]
+    public void RunsOfTwoVariants_AreNamedAndColouredByWhatTheirConfigsDoNotShare()
+    {
+        var doc = Figure("swimmer", _runs.SwimmerSql, _runs.SwimmerSqlVariant);
+        Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value.StartsWith("sql seed 0"));
+        Assert.Contains(doc.Descendants(Svg + "text"), t => t.Value.StartsWith("sql.alpha-0.5 seed 0"));
+        var colours = doc.Descendants(Svg + "path").Where(p => (string?)p.Attribute("class") == "series").Select(p => (string?)p.Attribute("stroke")).Distinct().Count();
+        Assert.True(colours >= 2, "one colour per config");
+    }
+
+    [Theory]
+    [InlineData("swimmer-finish-line.sql.temp-alpha|swimmer-finish-line.sql.temp-reward-scale|swimmer-finish-line.sql.temp-reward-scale-output-lr", "alpha|reward-scale|reward-scale-output-lr")]
+    [InlineData("swimmer-finish-line.sql.quick|swimmer-finish-line.ddpg.quick", "sql|ddpg")]
+    [InlineData("ant-maze.sql|ant-maze.sql", "ant-maze.sql|ant-maze.sql")]
+    [InlineData("a.sql|a.sql.long", "sql|sql.long")]
+    public void DistinguishingNames_DropWhatEveryNameShares(string names, string expected)
+    {
+        Assert.Equal(expected.Split('|'), SoftQRobotics.Pipelines.RunNames.Distinguishing(names.Split('|')));
     }
 
     [Fact]
@@ -103,6 +123,7 @@ public class FigureTests : IClassFixture<FigureTests.TinyRuns>
         public string Multigoal { get; }
         public string SwimmerSql { get; }
         public string SwimmerDdpg { get; }
+        public string SwimmerSqlVariant { get; }
         public string MazeSql { get; }
         public string MazeDdpg { get; }
         public string Pretrain { get; }
@@ -114,6 +135,7 @@ public class FigureTests : IClassFixture<FigureTests.TinyRuns>
             Multigoal = Train("multigoal", "sql", episodes: 4);
             SwimmerSql = Train("swimmer-finish-line", "sql");
             SwimmerDdpg = Train("swimmer-finish-line", "ddpg");
+            SwimmerSqlVariant = Train("swimmer-finish-line", "sql", variant: "alpha-0.5");
             MazeSql = Train("ant-maze", "sql");
             MazeDdpg = Train("ant-maze", "ddpg");
             Pretrain = Train("ant-open", "sql");
@@ -121,9 +143,9 @@ public class FigureTests : IClassFixture<FigureTests.TinyRuns>
             HallwayDdpgScratch = Train("ant-hallway-wide", "ddpg");
         }
 
-        private string Train(string task, string algorithm, int episodes = 2, string? from = null)
+        private string Train(string task, string algorithm, int episodes = 2, string? from = null, string? variant = null)
         {
-            string name = $"{task}.{algorithm}{(from is null ? "" : ".finetune")}";
+            string name = $"{task}.{algorithm}{(from is null ? "" : ".finetune")}{(variant is null ? "" : $".{variant}")}";
             string config = Path.Combine(Root, name + ".yaml");
             File.WriteAllText(config, $"""
                 task: {task}
@@ -138,6 +160,7 @@ public class FigureTests : IClassFixture<FigureTests.TinyRuns>
                 frozen_noise_start: 4
                 anneal_epochs: 2
                 {(algorithm == "sql" ? "particles: 4\nvalue_particles: 4" : "")}
+                {(variant is null ? "" : "alpha: 0.5")}
                 """);
             string run = Path.Combine(Root, name);
             string[] args = from is null
