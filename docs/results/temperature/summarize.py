@@ -9,7 +9,8 @@ Columns: epochs done; mean evaluation return over the last 10 epochs; the last e
 centre-of-mass x range reached over the run (min of min_com_x, max of max_com_x); mean Q of the last epoch;
 q_spread_over_alpha over the last 10 epochs; particle_minority_fraction over the last 10 epochs (builds that log it);
 the last evaluation's forward episodes and episodes past x = 1.5; the epoch from which every evaluation had all of its
-episodes on one side (commitment), if any; wall time. Forward/backward per episode is the sign of its final centre-of-mass
+episodes on one side (commitment), if any; the epochs whose evaluation went both ways (at least 10 % of the episodes each
+way) and the last of them; wall time. Forward/backward per episode is the sign of its final centre-of-mass
 x (the swimmer starts at x = 0); past the line: final x > 1.5.
 """
 import csv
@@ -65,13 +66,15 @@ def summarize(run):
                 committed = f"{rows[start]['epoch']} backward"
                 break
     forward, _, past, episodes = sides[-1] if sides[-1] else (math.nan,) * 4
+    two_sided = [int(r["epoch"]) for r, side in zip(rows, sides) if side and min(side[0], side[1]) >= 0.1 * side[3]]
     return (
         f"| {os.path.basename(os.path.normpath(run))} | {last['epoch']} | {fmt(mean(number(r, 'average_return') for r in last10))} "
         f"| {number(last, 'progress_min'):.2f} … {number(last, 'progress_max'):.2f} "
         f"| {min(number(r, 'min_com_x') for r in rows):.2f} / {max(number(r, 'max_com_x') for r in rows):.2f} "
         f"| {fmt(number(last, 'mean_q'))} | {fmt(mean(number(r, 'q_spread_over_alpha') for r in last10), 3)} "
         f"| {fmt(mean(number(r, 'particle_minority_fraction') for r in last10), 3)} "
-        f"| {forward}/{episodes} / {past} | {committed} | {number(last, 'wall_seconds') / 60:.0f} min |"
+        f"| {forward}/{episodes} / {past} | {committed} | {len(two_sided)} of {len(rows)}, last {two_sided[-1] if two_sided else '—'} "
+        f"| {number(last, 'wall_seconds') / 60:.0f} min |"
     )
 
 
@@ -95,8 +98,9 @@ def per_epoch(runs, every):
 
 def main(runs):
     print("| run | epochs | avg eval return, last 10 | last eval progress min … max | COM x reached (min / max) | mean Q "
-          "| q_spread_over_alpha, last 10 | particle_minority_fraction, last 10 | last eval forward / past 1.5 | committed (epoch, side) | wall |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| q_spread_over_alpha, last 10 | particle_minority_fraction, last 10 | last eval forward / past 1.5 | committed (epoch, side) "
+          "| epochs going both ways | wall |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for run in runs:
         print(summarize(run))
 
