@@ -17,7 +17,7 @@ public sealed record GemmSignalResult(long Products, long Signals, double MaxErr
 /// </summary>
 public static unsafe class GemmUnderSignals
 {
-    private const int SigUsr2 = 12;
+    private const int SigUsr1 = 10, SigUsr2 = 12;
     // inner sizes on both sides of every f32 kernel's stack capacity (84, 252, 504; OneDnn.SignalSafeInnerSize) and far beyond
     private static readonly int[] InnerSizes = [80, 100, 200, 254, 300, 500, 2048];
 
@@ -31,6 +31,8 @@ public static unsafe class GemmUnderSignals
         var getTid = (delegate* unmanaged[Cdecl]<int>)NativeLibrary.GetExport(libc, "gettid");
         var tgkill = (delegate* unmanaged[Cdecl]<int, int, int, int>)NativeLibrary.GetExport(libc, "tgkill");
         using var handler = PosixSignalRegistration.Create((PosixSignal)SigUsr2, context => context.Cancel = true);
+        var drained = new ManualResetEventSlim(false);
+        using var marker = PosixSignalRegistration.Create((PosixSignal)SigUsr1, context => { context.Cancel = true; drained.Set(); });
 
         int tid = 0;
         long products = 0;
@@ -57,6 +59,11 @@ public static unsafe class GemmUnderSignals
         }
         stop.Set();
         worker.Join();
+        // the runtime hands each delivered signal to its handlers later, in order of arrival; one that comes after its
+        // registration is gone takes the default action and ends the process (exit 140). A last, different signal marks
+        // the end of the storm: once its handler ran, every SIGUSR2 before it has met the registration.
+        tgkill(pid, getTid(), SigUsr1);
+        if (!drained.Wait(TimeSpan.FromSeconds(30))) throw new TimeoutException("the runtime did not hand on the storm's last signal within 30 s");
         return new GemmSignalResult(products, signals, maxError);
     }
 

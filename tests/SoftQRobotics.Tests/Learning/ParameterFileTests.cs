@@ -40,13 +40,20 @@ public class ParameterFileTests
         // a checkpoint is written every epoch: a copy of it per write (a growing MemoryStream) lands on the
         // large-object heap and made a long run's committed memory climb; streaming keeps the cost flat
         string path = Path.Combine(TestPaths.ScratchDirectory(), "big.bin");
+        // the least of three writes: the runtime's one-off work on this thread (a method's tier-up, a type's first use)
+        // lands in one of them on some machines; a copy of the tensors would be in all three
         long AllocatedBySave(int floats)
         {
             var tensors = new (string, float[])[] { ("a", new float[floats]), ("b", new float[floats / 2]) };
             ParameterFile.Save(path, tensors);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            ParameterFile.Save(path, tensors);
-            return GC.GetAllocatedBytesForCurrentThread() - before;
+            long least = long.MaxValue;
+            for (int write = 0; write < 3; write++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                ParameterFile.Save(path, tensors);
+                least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+            return least;
         }
         long small = AllocatedBySave(250_000), large = AllocatedBySave(4_000_000);   // 1.5 MB and 24 MB of tensors
         Assert.True(large < 256 * 1024, $"saving 24 MB of tensors allocated {large} bytes");
