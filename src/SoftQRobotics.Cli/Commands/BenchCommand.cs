@@ -54,7 +54,8 @@ internal static class BenchCommand
                 r => $"{r.Config,-10} SQL {r.SqlStepsPerSecond,7:F1} steps/s (2 threads {r.SqlStepsPerSecond2Threads,7:F1})  DDPG {r.DdpgStepsPerSecond,7:F1} steps/s  " +
                      $"{r.GflopsAchieved,6:F1} GFLOP/s of sgemm {r.SgemmGflops,6:F1} = {r.FlopRateFraction:F2}  " +
                      $"peak {r.Peak.Gflops,6:F1} ({r.Peak.VectorBits}-bit FMA) = {r.PeakFraction:F2}  " +
-                     $"alloc {r.BytesAllocatedPerStep:F1} B/step  ({r.BackendDescription})  auto: SQL {r.AutoSql!.Summary}; DDPG {r.AutoDdpg!.Summary}",
+                     $"alloc {r.BytesAllocatedPerStep:F1} B/step  ({r.BackendDescription})  auto: SQL {r.AutoSql!.Summary}; DDPG {r.AutoDdpg!.Summary}  " +
+                     $"two threads: SQL {r.SqlThreadScaling:F2}×, sgemm alone {r.SgemmThreadScaling:F2}×, FMA {r.PeakThreadScaling:F2}×",
                 r => new
                 {
                     config = r.Config,
@@ -71,6 +72,11 @@ internal static class BenchCommand
                     peak_vector_bits = r.Peak.VectorBits,
                     sql_steps_per_second_2t = r.SqlStepsPerSecond2Threads,
                     bytes_allocated_per_step_2t = r.BytesAllocatedPerStep2Threads,
+                    sql_thread_scaling = r.SqlThreadScaling,
+                    sgemm_gflops_2t = r.SgemmGflops2Threads,
+                    sgemm_thread_scaling = r.SgemmThreadScaling,
+                    peak_gflops_2t = r.PeakGflops2Threads,
+                    peak_thread_scaling = r.PeakThreadScaling,
                     backend = r.Backend,
                     backend_description = r.BackendDescription,
                     auto_backend_sql = Gemm.NameOf(r.AutoSql!.Backend),
@@ -116,6 +122,11 @@ internal static class BenchCommand
                 peak_vector_bits = (int?)null,
                 sql_steps_per_second_2t = (double?)null,
                 bytes_allocated_per_step_2t = (double?)null,
+                sql_thread_scaling = (double?)null,
+                sgemm_gflops_2t = (double?)null,
+                sgemm_thread_scaling = (double?)null,
+                peak_gflops_2t = (double?)null,
+                peak_thread_scaling = (double?)null,
                 backend = kind == DeviceKind.Cuda ? "cublas" : "cpu-accelerator",
                 backend_description = r.Device,
             });

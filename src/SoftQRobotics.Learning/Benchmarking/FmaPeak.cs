@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using SoftQRobotics.Learning.Nn;
 
 namespace SoftQRobotics.Learning.Benchmarking;
 
@@ -38,6 +39,33 @@ public static class FmaPeak
         }
         GC.KeepAlive(sink);
         return new FmaPeakResult(best, bits);
+    }
+
+    /// <summary>
+    /// The FP32 peak of two threads at once, each running the same loop as <see cref="Measure"/>, in
+    /// 10⁹ FLOP/s summed over both: the ceiling a two-thread step can reach on this machine (below
+    /// twice <see cref="Measure"/> where the two vCPUs share a core's FMA pipes or its clock drops).
+    /// Best of <paramref name="rounds"/>; the threads start together on <paramref name="pair"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">rounds or iterations below 1.</exception>
+    public static double MeasureTwoThreads(ParallelPair pair, int rounds = 5, long iterations = 20_000_000)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
+        int bits = Avx512F.IsSupported ? 512 : Fma.IsSupported ? 256 : 128;
+        Func<long, float> loop = bits switch { 512 => Loop512, 256 => Loop256, _ => Loop128 };
+        float sink0 = 0, sink1 = 0;
+        pair.Run(() => sink1 += loop(1000), () => sink0 += loop(1000));   // JIT and warm-up, both threads
+        double best = 0;
+        for (int r = 0; r < rounds; r++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            pair.Run(() => sink1 += loop(iterations), () => sink0 += loop(iterations));
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            best = Math.Max(best, 2 * iterations * Accumulators * (bits / 32) * 2 / seconds / 1e9);
+        }
+        GC.KeepAlive(sink0 + sink1);
+        return best;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

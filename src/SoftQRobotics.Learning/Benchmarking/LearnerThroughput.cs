@@ -3,6 +3,7 @@ using SoftQRobotics.Core;
 using SoftQRobotics.Learning.Agents;
 using SoftQRobotics.Learning.Blas;
 using SoftQRobotics.Learning.Replay;
+using SoftQRobotics.Learning.Nn;
 
 namespace SoftQRobotics.Learning.Benchmarking;
 
@@ -41,6 +42,21 @@ public sealed record LearnerThroughputResult(
     /// <summary>The SQL step's achieved rate ÷ the core's peak.</summary>
     public double PeakFraction => GflopsAchieved / Peak.Gflops;
 
+    /// <summary>sgemm on two threads at once, each replaying the step's products, in GFLOP/s summed over both (0: not measured).</summary>
+    public double SgemmGflops2Threads { get; init; }
+
+    /// <summary>The FMA peak of two threads at once, GFLOP/s summed over both (<see cref="FmaPeak.MeasureTwoThreads"/>; 0: not measured).</summary>
+    public double PeakGflops2Threads { get; init; }
+
+    /// <summary>Two-thread SQL steps ÷ one-thread steps.</summary>
+    public double SqlThreadScaling => SqlStepsPerSecond2Threads / SqlStepsPerSecond;
+
+    /// <summary>What two threads give sgemm alone on the same products: the machine's ceiling for <see cref="SqlThreadScaling"/>.</summary>
+    public double SgemmThreadScaling => SgemmGflops2Threads / SgemmGflops;
+
+    /// <summary>What two threads give the FMA loop: the cores' own ceiling (below 2 where the vCPUs share a core or the clock drops).</summary>
+    public double PeakThreadScaling => PeakGflops2Threads / Peak.Gflops;
+
     /// <summary>The backend <c>SOFTQ_GEMM=auto</c> picks for this configuration's SQL updates (null: not asked).</summary>
     public GemmChoice? AutoSql { get; init; }
 
@@ -57,9 +73,9 @@ public static class LearnerThroughput
 
     /// <summary>
     /// The same on each of <paramref name="backends"/>, interleaved round by round (every backend's SQL
-    /// steps, its sgemm replay, its two-thread steps and DDPG steps, and the FMA peak, then the next
-    /// round), so that ratios between backends hold even on a machine whose load changes. Leaves the
-    /// last backend active.
+    /// steps, its sgemm replay on one thread and on two, its two-thread steps and DDPG steps, and the
+    /// FMA peak on one thread and on two, then the next round), so that ratios between backends hold
+    /// even on a machine whose load changes. Leaves the last backend active.
     /// </summary>
     /// <exception cref="DllNotFoundException">a backend's library is not installed.</exception>
     public static LearnerThroughputResult[] Measure(LearnerConfig config, IReadOnlyList<GemmBackend> backends, int steps = 30, int batchSize = 64)
@@ -90,6 +106,8 @@ public static class LearnerThroughput
         var shapes = Gemm.Recorder.ToArray();
         Gemm.Recorder = null;
         var replay = new GemmReplay(shapes);
+        var replayBeside = new GemmReplay(shapes);   // the second thread's own operands
+        var pair = new ParallelPair();
         double flops = replay.Flops;
 
         // settle the heap first: building the agents' workspaces (tens of MB) sets off a background
@@ -100,6 +118,7 @@ public static class LearnerThroughput
         GC.Collect();
 
         var peaks = new FmaPeakResult[rounds];
+        var peaks2 = new double[rounds];
         for (int r = 0; r < rounds; r++)
         {
             foreach (var lane in lanes)
@@ -111,6 +130,10 @@ public static class LearnerThroughput
                 lane.Allocated += GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
                 double sqlSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
                 double sgemmSeconds = Time(() => { for (int i = 0; i < perRound; i++) replay.Run(); });
+                var backend = lane.Backend;
+                double sgemm2Seconds = Time(() => pair.Run(
+                    () => { for (int i = 0; i < perRound; i++) replayBeside.Run(backend); },
+                    () => { for (int i = 0; i < perRound; i++) replay.Run(backend); }));
                 // both learner threads' allocations: this one's and the update's worker's
                 long callerBefore = GC.GetAllocatedBytesForCurrentThread(), workerBefore = lane.Sql2.WorkerAllocatedBytes;
                 long start2 = Stopwatch.GetTimestamp();
@@ -122,9 +145,11 @@ public static class LearnerThroughput
                 lane.Sql2Rates[r] = perRound / sql2Seconds;
                 lane.DdpgRates[r] = 4 * perRound / ddpgSeconds;
                 lane.SgemmRates[r] = flops * perRound / sgemmSeconds / 1e9;
+                lane.Sgemm2Rates[r] = 2 * flops * perRound / sgemm2Seconds / 1e9;
                 lane.Fractions[r] = sgemmSeconds / sqlSeconds;
             }
             peaks[r] = FmaPeak.Measure(rounds: 1);
+            peaks2[r] = FmaPeak.MeasureTwoThreads(pair, rounds: 1);
         }
 
         var peak = new FmaPeakResult(Median(peaks.Select(p => p.Gflops).ToArray()), peaks[0].VectorBits);
@@ -133,7 +158,11 @@ public static class LearnerThroughput
             double sqlRate = Median(lane.SqlRates);
             return new LearnerThroughputResult(config.Name, sqlRate, Median(lane.DdpgRates), flops, flops * sqlRate / 1e9, Median(lane.SgemmRates),
                 Median(lane.Fractions), lane.Allocated / (double)(rounds * perRound), OpenBlas.CoreName, peak,
-                Median(lane.Sql2Rates), lane.Allocated2 / (double)(rounds * perRound), Gemm.NameOf(lane.Backend), Gemm.Describe(lane.Backend));
+                Median(lane.Sql2Rates), lane.Allocated2 / (double)(rounds * perRound), Gemm.NameOf(lane.Backend), Gemm.Describe(lane.Backend))
+            {
+                SgemmGflops2Threads = Median(lane.Sgemm2Rates),
+                PeakGflops2Threads = Median(peaks2),
+            };
         }).ToArray();
     }
 
@@ -156,7 +185,7 @@ public static class LearnerThroughput
         public SoftQLearning Sql2 { get; } = sql2;
         public Ddpg Ddpg { get; } = ddpg;
         public readonly double[] SqlRates = new double[rounds], Sql2Rates = new double[rounds], DdpgRates = new double[rounds],
-            SgemmRates = new double[rounds], Fractions = new double[rounds];
+            SgemmRates = new double[rounds], Sgemm2Rates = new double[rounds], Fractions = new double[rounds];
         public long Allocated, Allocated2;
     }
 

@@ -1,6 +1,7 @@
 using System.Runtime.Intrinsics.X86;
 using System.Text.Json;
 using SoftQRobotics.Learning.Benchmarking;
+using SoftQRobotics.Learning.Nn;
 
 namespace SoftQRobotics.Tests.Cli;
 
@@ -23,12 +24,29 @@ public class BenchCliTests
             }
             // the fraction is the achieved rate over the peak measured in the same run
             Assert.Equal(config.GetProperty("gflops_achieved").GetDouble() / config.GetProperty("peak_gflops").GetDouble(), config.GetProperty("peak_fraction").GetDouble(), 9);
+            // two threads: the SQL step's scaling and the machine's own ceilings for it, each a ratio of figures of the same run
+            foreach (var (scaling, twoThreads, oneThread) in new[] { ("sql_thread_scaling", "sql_steps_per_second_2t", "sql_steps_per_second"),
+                         ("sgemm_thread_scaling", "sgemm_gflops_2t", "sgemm_gflops"), ("peak_thread_scaling", "peak_gflops_2t", "peak_gflops") })
+            {
+                Assert.True(config.GetProperty(twoThreads).GetDouble() > 0, twoThreads);
+                Assert.Equal(config.GetProperty(twoThreads).GetDouble() / config.GetProperty(oneThread).GetDouble(), config.GetProperty(scaling).GetDouble(), 9);
+            }
             Assert.Equal(0, config.GetProperty("bytes_allocated_per_step").GetDouble());
             // what SOFTQ_GEMM=auto picks for the configuration (or what SOFTQ_GEMM forces), which is also what was measured
             foreach (var field in new[] { "auto_backend_sql", "auto_backend_ddpg" }) Assert.Contains(config.GetProperty(field).GetString(), new[] { "openblas", "onednn", "blis" });
             Assert.Equal(config.GetProperty("auto_backend_sql").GetString(), config.GetProperty("backend").GetString());
             Assert.Contains(config.GetProperty("auto_reason").GetString(), new[] { "measured", "cached", "forced" });
         }
+    }
+
+    [Fact]
+    public void FmaPeakOfTwoThreads_CountsBothThreadsFlops()
+    {
+        // two threads each doing one thread's work, both counted: at least about one thread's rate (one shared core) and
+        // a little over twice it (timing noise), whatever the machine's load
+        var one = FmaPeak.Measure(rounds: 3, iterations: 2_000_000).Gflops;
+        var two = FmaPeak.MeasureTwoThreads(new ParallelPair(), rounds: 3, iterations: 2_000_000);
+        Assert.True(two > 0.75 * one && two < 2.6 * one, $"one thread {one:F1} GFLOP/s, two threads {two:F1}");
     }
 
     [Fact]
