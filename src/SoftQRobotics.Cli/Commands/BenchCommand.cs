@@ -21,7 +21,7 @@ internal static class BenchCommand
 
     private static Command Learner()
     {
-        var steps = new Option<int>("--steps") { Description = "SQL gradient steps timed per configuration (DDPG: 4×)", DefaultValueFactory = _ => 30 };
+        var steps = new Option<int>("--steps") { Description = "SQL gradient steps timed per configuration (DDPG: 4×); two-thread ratios on a VM want 420 or more (docs/performance.md)", DefaultValueFactory = _ => 30 };
         var json = new Option<bool>("--json") { Description = "print a JSON array, one object per configuration and backend" };
         var backends = new Option<string>("--backend")
         {
