@@ -75,17 +75,26 @@ public class PipelineEndToEndTests
         var info = new ProcessStartInfo("env") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = dir };
         foreach (var a in new[] { "--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "softq.dll"), "train", "--config", config, "--run-dir", run }) info.ArgumentList.Add(a);
         using var process = Process.Start(info)!;
-        var output = process.StandardError.ReadToEndAsync();
-        string metrics = Path.Combine(run, "metrics.csv");
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length >= 3) && DateTime.UtcNow < deadline) Thread.Sleep(100);
-        for (int i = 0; i < repeats; i++)
+        string stderrText;
+        try
         {
-            Process.Start("kill", [$"-{signal}", process.Id.ToString()])!.WaitForExit();
-            Thread.Sleep(15);
+            var output = process.StandardError.ReadToEndAsync();
+            string metrics = Path.Combine(run, "metrics.csv");
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (!(File.Exists(metrics) && File.ReadAllLines(metrics).Length >= 3) && DateTime.UtcNow < deadline) Thread.Sleep(100);
+            for (int i = 0; i < repeats; i++)
+            {
+                Process.Start("kill", [$"-{signal}", process.Id.ToString()])!.WaitForExit();
+                Thread.Sleep(15);
+            }
+            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "the trainer did not exit within a minute of the signal");
+            stderrText = await output;
         }
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)));
-        string stderrText = await output;
+        finally
+        {
+            // a trainer that ignored the signal must not outlive the test (400 epochs would load the rest of the suite)
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
         Assert.DoesNotContain("Unhandled exception", stderrText);
         Assert.Equal(130, process.ExitCode);
         Assert.Contains("softq train --resume", stderrText);
