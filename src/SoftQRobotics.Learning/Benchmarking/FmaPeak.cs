@@ -25,8 +25,7 @@ public static class FmaPeak
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
-        int bits = Avx512F.IsSupported ? 512 : Fma.IsSupported ? 256 : 128;
-        Func<long, float> loop = bits switch { 512 => Loop512, 256 => Loop256, _ => Loop128 };
+        var (bits, loop) = WidestLoop();
         loop(1000);   // JIT and warm-up
         double best = 0;
         float sink = 0;
@@ -35,7 +34,7 @@ public static class FmaPeak
             long start = Stopwatch.GetTimestamp();
             sink += loop(iterations);
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            best = Math.Max(best, iterations * Accumulators * (bits / 32) * 2 / seconds / 1e9);
+            best = Math.Max(best, Flops(iterations, bits) / seconds / 1e9);
         }
         GC.KeepAlive(sink);
         return new FmaPeakResult(best, bits);
@@ -52,8 +51,7 @@ public static class FmaPeak
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
-        int bits = Avx512F.IsSupported ? 512 : Fma.IsSupported ? 256 : 128;
-        Func<long, float> loop = bits switch { 512 => Loop512, 256 => Loop256, _ => Loop128 };
+        var (bits, loop) = WidestLoop();
         float sink0 = 0, sink1 = 0;
         pair.Run(() => sink1 += loop(1000), () => sink0 += loop(1000));   // JIT and warm-up, both threads
         double best = 0;
@@ -62,11 +60,21 @@ public static class FmaPeak
             long start = Stopwatch.GetTimestamp();
             pair.Run(() => sink1 += loop(iterations), () => sink0 += loop(iterations));
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            best = Math.Max(best, 2 * iterations * Accumulators * (bits / 32) * 2 / seconds / 1e9);
+            best = Math.Max(best, 2 * Flops(iterations, bits) / seconds / 1e9);
         }
         GC.KeepAlive(sink0 + sink1);
         return best;
     }
+
+    /// <summary>The widest vector width the CPU has, in bits, and the loop that uses it.</summary>
+    private static (int Bits, Func<long, float> Loop) WidestLoop()
+    {
+        int bits = Avx512F.IsSupported ? 512 : Fma.IsSupported ? 256 : 128;
+        return (bits, bits switch { 512 => Loop512, 256 => Loop256, _ => Loop128 });
+    }
+
+    /// <summary>FLOPs of one loop of <paramref name="iterations"/> blocks at <paramref name="bits"/>: a multiply and an add per lane per accumulator.</summary>
+    private static double Flops(long iterations, int bits) => (double)iterations * Accumulators * (bits / 32) * 2;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static float Loop512(long iterations)
