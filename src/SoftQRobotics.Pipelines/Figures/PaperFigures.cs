@@ -29,7 +29,7 @@ public static class PaperFigures
             foreach (var run in runs)
             {
                 int config = configs.IndexOf(run.ConfigName);
-                (run.Label, run.Color) = ($"{shortNames[config]} seed {run.Config.Seed}", SvgChart.Palette[config % SvgChart.Palette.Length]);
+                (run.Group, run.Color) = (shortNames[config], SvgChart.Palette[config % SvgChart.Palette.Length]);
             }
         }
         return name switch
@@ -100,6 +100,7 @@ public static class PaperFigures
     {
         var panels = new List<SvgChart>();
         var summary = new SvgChart("maximum forward distance so far (Fig. 3a)", "epoch", "forward distance (COM x)");
+        var legend = LegendNames(runs);
         foreach (var run in runs)
         {
             var rows = run.Metrics();
@@ -110,7 +111,7 @@ public static class PaperFigures
             panel.Reference("finish line x = 1.5", "#d62728", SwimmerFinishLine.FinishLine);
             panels.Add(panel);
             var best = RunningMax(Column(rows, "progress_max"));
-            summary.Line(run.Label, run.Color, epoch, best);
+            summary.Line(legend[run], run.Color, epoch, best);
         }
         summary.Reference("finish line x = 1.5", "#d62728", SwimmerFinishLine.FinishLine);
         panels.Insert(0, summary);
@@ -130,12 +131,13 @@ public static class PaperFigures
         double torsoRadius = model.GeomSize[3 * model.Id(MjObjectType.Geom, "torso_geom")];
         var threshold = MazeThreshold.Compute(arena, torsoRadius);
         var chart = new SvgChart("final distance to the goal, best so far (Fig. 3b)", "epoch", "distance to goal (m)");
+        var legend = LegendNames(runs);
         foreach (var run in runs)
         {
             var rows = run.Metrics();
             // runs from before the final distance was logged have only the per-episode minimum
             bool hasFinal = rows.Any(r => double.IsFinite(r.FinalDistanceSoFar));
-            chart.Line(run.Label, run.Color, rows.Select(r => (double)r.Epoch).ToArray(),
+            chart.Line(legend[run], run.Color, rows.Select(r => (double)r.Epoch).ToArray(),
                 rows.Select(r => hasFinal ? r.FinalDistanceSoFar : r.MinDistanceSoFar).ToArray());
         }
         chart.Reference($"upper-passage threshold {threshold.Distance:F2} m", "#000000", threshold.Distance);
@@ -206,6 +208,37 @@ public static class PaperFigures
         return result;
     }
 
+    /// <summary>
+    /// Legend names for charts with one line per run and one colour per group: the group's first run carries the group
+    /// and its seeds ("SQL seeds 0–4"), the others stay out of the legend (empty name); a group of one run keeps its label.
+    /// </summary>
+    private static Dictionary<Run, string> LegendNames(List<Run> runs)
+    {
+        var names = new Dictionary<Run, string>();
+        foreach (var group in runs.GroupBy(r => (r.Group, r.Color)))
+        {
+            var members = group.ToList();
+            var seeds = members.Select(r => r.Config.Seed).Distinct().Order().ToList();
+            names[members[0]] = members.Count == 1 ? members[0].Label : $"{group.Key.Group} seeds {SeedRanges(seeds)}";
+            foreach (var run in members.Skip(1)) names[run] = "";
+        }
+        return names;
+    }
+
+    /// <summary>Sorted seeds as ranges: [0, 1, 2, 4] → "0–2, 4".</summary>
+    private static string SeedRanges(IReadOnlyList<int> sortedSeeds)
+    {
+        var parts = new List<string>();
+        for (int i = 0; i < sortedSeeds.Count;)
+        {
+            int j = i;
+            while (j + 1 < sortedSeeds.Count && sortedSeeds[j + 1] == sortedSeeds[j] + 1) j++;
+            parts.Add(j == i ? $"{sortedSeeds[i]}" : $"{sortedSeeds[i]}–{sortedSeeds[j]}");
+            i = j + 1;
+        }
+        return string.Join(", ", parts);
+    }
+
     /// <summary>A run as the figures see it: task, variant (algorithm × initialisation), label and colour.</summary>
     private sealed class Run
     {
@@ -215,7 +248,9 @@ public static class PaperFigures
         public required RunConfig Config { get; init; }
         public required string Task { get; init; }
         public required string Variant { get; init; }
-        public required string Label { get; set; }
+        /// <summary>What the run's colour stands for: the algorithm ("SQL", "DDPG"), or what its config name does not share with the others'.</summary>
+        public required string Group { get; set; }
+        public string Label => $"{Group} seed {Config.Seed}";
         /// <summary>The config the run was made from (run.json "name").</summary>
         public required string ConfigName { get; init; }
         public required string Color { get; set; }
@@ -241,7 +276,7 @@ public static class PaperFigures
                 Config = config,
                 Task = config.Task,
                 Variant = variant,
-                Label = $"{algorithm} seed {config.Seed}",
+                Group = algorithm,
                 ConfigName = info["name"]?.GetValue<string>() ?? $"{config.Task}.{algorithm.ToLowerInvariant()}",
                 Color = (sql, finetuned) switch { (true, _) => "#1f77b4", (false, true) => "#ff7f0e", _ => "#d62728" },
             };

@@ -38,6 +38,18 @@ public class FigureTests : IClassFixture<FigureTests.TinyRuns>
     }
 
     [Fact]
+    public void Fig3aLegend_NamesEachColourOnce_WithItsSeeds()
+    {
+        var doc = Figure("swimmer", _runs.SwimmerSql, _runs.SwimmerSqlSeed2, _runs.SwimmerDdpg);
+        Assert.Equal(6, Series(doc));     // three per-seed panels, three lines in the summary
+        var legend = doc.Descendants(Svg + "g").Where(g => (string?)g.Attribute("class") == "legend").Select(g => g.Value).ToList();
+        // the summary's lines: one entry per algorithm, SQL's naming both seeds; the per-seed panels keep their own entries
+        Assert.Contains("SQL seeds 0, 2", legend);
+        Assert.Contains("DDPG seed 0", legend);
+        Assert.DoesNotContain(legend, name => name.StartsWith("SQL seed "));
+    }
+
+    [Fact]
     public void RunsOfTwoVariants_AreNamedAndColouredByWhatTheirConfigsDoNotShare()
     {
         var doc = Figure("swimmer", _runs.SwimmerSql, _runs.SwimmerSqlVariant);
@@ -124,6 +136,8 @@ public class FigureTests : IClassFixture<FigureTests.TinyRuns>
         public string SwimmerSql { get; }
         public string SwimmerDdpg { get; }
         public string SwimmerSqlVariant { get; }
+        /// <summary>The <see cref="SwimmerSql"/> config with seed 2.</summary>
+        public string SwimmerSqlSeed2 { get; }
         public string MazeSql { get; }
         public string MazeDdpg { get; }
         public string Pretrain { get; }
@@ -136,6 +150,7 @@ public class FigureTests : IClassFixture<FigureTests.TinyRuns>
             SwimmerSql = Train("swimmer-finish-line", "sql");
             SwimmerDdpg = Train("swimmer-finish-line", "ddpg");
             SwimmerSqlVariant = Train("swimmer-finish-line", "sql", variant: "alpha-0.5");
+            SwimmerSqlSeed2 = Train("swimmer-finish-line", "sql", seed: 2);
             MazeSql = Train("ant-maze", "sql");
             MazeDdpg = Train("ant-maze", "ddpg");
             Pretrain = Train("ant-open", "sql");
@@ -143,7 +158,7 @@ public class FigureTests : IClassFixture<FigureTests.TinyRuns>
             HallwayDdpgScratch = Train("ant-hallway-wide", "ddpg");
         }
 
-        private string Train(string task, string algorithm, int episodes = 2, string? from = null, string? variant = null)
+        private string Train(string task, string algorithm, int episodes = 2, string? from = null, string? variant = null, int seed = 0)
         {
             string name = $"{task}.{algorithm}{(from is null ? "" : ".finetune")}{(variant is null ? "" : $".{variant}")}";
             string config = Path.Combine(Root, name + ".yaml");
@@ -162,9 +177,9 @@ public class FigureTests : IClassFixture<FigureTests.TinyRuns>
                 {(algorithm == "sql" ? "particles: 4\nvalue_particles: 4" : "")}
                 {(variant is null ? "" : "alpha: 0.5")}
                 """);
-            string run = Path.Combine(Root, name);
+            string run = Path.Combine(Root, seed == 0 ? name : $"{name}.seed{seed}");
             string[] args = from is null
-                ? ["train", "--config", config, "--run-dir", run]
+                ? ["train", "--config", config, "--seed", $"{seed}", "--run-dir", run]
                 : ["finetune", "--from", from, "--config", config, "--run-dir", run];
             var (code, _, stderr) = TestPaths.RunCli(args);
             if (code != 0) throw new InvalidOperationException($"tiny training {name} failed: {stderr}");
