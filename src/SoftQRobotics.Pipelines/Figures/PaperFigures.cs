@@ -108,12 +108,12 @@ public static class PaperFigures
             var panel = new SvgChart($"{run.Label}: forward distance (Fig. 6)", "epoch", "COM x progress");
             panel.Band(run.Color, epoch, Column(rows, "progress_min"), Column(rows, "progress_max"));
             panel.Line("mean over evaluation episodes", run.Color, epoch, Column(rows, "final_com_x"));
-            panel.Reference("finish line x = 1.5", "#d62728", SwimmerFinishLine.FinishLine);
+            panel.Reference("finish line x = 1.5", SvgChart.ReferenceColor, SwimmerFinishLine.FinishLine);
             panels.Add(panel);
             var best = RunningMax(Column(rows, "progress_max"));
             summary.Line(legend[run], run.Color, epoch, best);
         }
-        summary.Reference("finish line x = 1.5", "#d62728", SwimmerFinishLine.FinishLine);
+        summary.Reference("finish line x = 1.5", SvgChart.ReferenceColor, SwimmerFinishLine.FinishLine);
         panels.Insert(0, summary);
         return SvgChart.Document(panels, columns: 3, heading: "Swimmer with a finish line (Fig. 3a, Fig. 6)");
     }
@@ -140,7 +140,7 @@ public static class PaperFigures
             chart.Line(legend[run], run.Color, rows.Select(r => (double)r.Epoch).ToArray(),
                 rows.Select(r => hasFinal ? r.FinalDistanceSoFar : r.MinDistanceSoFar).ToArray());
         }
-        chart.Reference($"upper-passage threshold {threshold.Distance:F2} m", "#000000", threshold.Distance);
+        chart.Reference($"upper-passage threshold {threshold.Distance:F2} m", SvgChart.ReferenceColor, threshold.Distance);
         return SvgChart.Document([chart], columns: 1, panelWidth: 720, panelHeight: 440, heading: "Ant maze (Fig. 3b)");
     }
 

@@ -24,6 +24,9 @@ public sealed class SvgChart(string title, string xLabel, string yLabel)
     /// <summary>Palette for series in order.</summary>
     public static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"];
 
+    /// <summary>Colour of reference lines (thresholds, the finish line): black, in no series' palette, so a reference never reads as a run.</summary>
+    public const string ReferenceColor = "#000000";
+
     /// <summary>Adds a polyline; empty <paramref name="name"/> keeps it out of the legend. NaN points break nothing: they are skipped.</summary>
     public SvgChart Line(string name, string color, double[] x, double[] y, double width = 1.8, string? dash = null)
     {

@@ -38,6 +38,19 @@ public class FigureTests : IClassFixture<FigureTests.TinyRuns>
     }
 
     [Fact]
+    public void FinishLine_HasAColourNoRunHas()
+    {
+        // three configs (palette colours 0-2) and the two algorithms' own colours: the dashed finish line must not read as a run
+        foreach (var doc in new[] { Figure("swimmer", _runs.SwimmerSql, _runs.SwimmerDdpg), Figure("swimmer", _runs.SwimmerSql, _runs.SwimmerSqlVariant, _runs.SwimmerDdpg) })
+        {
+            var runColours = doc.Descendants(Svg + "path").Where(p => (string?)p.Attribute("class") == "series").Select(p => (string?)p.Attribute("stroke")).ToHashSet();
+            var lineColours = doc.Descendants(Svg + "line").Where(l => (string?)l.Attribute("class") == "reference").Select(l => (string?)l.Attribute("stroke")).ToHashSet();
+            Assert.NotEmpty(lineColours);
+            Assert.Empty(lineColours.Intersect(runColours));
+        }
+    }
+
+    [Fact]
     public void Fig3aLegend_NamesEachColourOnce_WithItsSeeds()
     {
         var doc = Figure("swimmer", _runs.SwimmerSql, _runs.SwimmerSqlSeed2, _runs.SwimmerDdpg);
