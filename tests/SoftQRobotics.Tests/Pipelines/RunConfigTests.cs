@@ -62,7 +62,8 @@ public class RunConfigTests
         }
         var sql2m = RunConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "swimmer-finish-line.sql.2m.yaml"));
         // item 2's 1 M-step setting that swims forward past the line: the authors' networks, K_V 32, target copy every 1 000
-        Assert.Equal((new[] { 200, 200 }, 32, 1000, 1e-4f, 0.1, 1.0), (sql2m.Learner.HiddenSizes.ToArray(), sql2m.Sql!.ValueParticles, sql2m.Sql.TargetUpdateInterval, sql2m.Sql.PolicyLearningRate, sql2m.Sql.Alpha, sql2m.Trainer.RewardScale));
+        Assert.Equal(new[] { 200, 200 }, sql2m.Learner.HiddenSizes);
+        Assert.Equal((32, 1000, 1e-4f, 0.1, 1.0), (sql2m.Sql!.ValueParticles, sql2m.Sql.TargetUpdateInterval, sql2m.Sql.PolicyLearningRate, sql2m.Sql.Alpha, sql2m.Trainer.RewardScale));
     }
 
     [Fact]
