@@ -9,12 +9,13 @@ every evaluation had all of its episodes on one side (commitment), if any; the l
 (outcome_max_forward_x); the last evaluation's episodes past x = 1.5 (outcome_past_line) of outcome_episodes; of the
 last 50 evaluations, how many had most of their episodes past the line (one evaluation is noisy: a run whose policy
 alternates between a fast and a slow forward gait can end on a slow one); wall time.
-Then, per algorithm, the count of seeds whose last evaluation is forward past the line in most episodes, the paper's
-success (outcome_success).
+Then, per setting (the folder name without its -seedS: sql, sql-hidden64, ddpg), the count of seeds whose last evaluation
+is forward past the line in most episodes, the paper's success (outcome_success).
 """
 import csv
 import math
 import os
+import re
 import sys
 from collections import defaultdict
 
@@ -49,18 +50,14 @@ def describe(run):
     max_x = max(value(r, "outcome_max_forward_x") for r in rows)
     recent = rows[-50:]
     mostly_past = sum(value(r, "outcome_past_line") > value(r, "outcome_episodes") / 2 for r in recent)
-    config = run_config_name(run)
-    return config, value(last, "outcome_success"), (
+    return setting_of(run), value(last, "outcome_success"), (
         f"| {os.path.basename(os.path.normpath(run))} | {last['epoch']} | {forward:.0f} / {backward:.0f} ({direction}) | {committed} "
         f"| {max_x:.2f} | {value(last, 'outcome_past_line'):.0f} of {episodes:.0f} | {mostly_past} of {len(recent)} | {value(last, 'wall_seconds') / 3600:.2f} h |")
 
 
-def run_config_name(run):
-    with open(os.path.join(run, "config.yaml")) as f:
-        for line in f:
-            if line.startswith("algorithm:"):
-                return line.split(":", 1)[1].strip()
-    return "?"
+def setting_of(run):
+    """The folder name without its -seedS: sql-seed0 and sql-seed1 are one setting, sql-hidden64-seed0 another."""
+    return re.sub(r"-seed\d+$", "", os.path.basename(os.path.normpath(run)))
 
 
 def main(runs):
@@ -69,13 +66,13 @@ def main(runs):
     print("|---|---|---|---|---|---|---|---|")
     successes = defaultdict(lambda: [0, 0])
     for run in runs:
-        algorithm, success, line = describe(run)
+        setting, success, line = describe(run)
         print(line)
-        successes[algorithm][0] += success == 1
-        successes[algorithm][1] += 1
+        successes[setting][0] += success == 1
+        successes[setting][1] += 1
     print()
-    for algorithm, (good, total) in sorted(successes.items()):
-        print(f"- {algorithm.upper()}: {good}/{total} seeds forward past the line at the last evaluation (outcome_success)")
+    for setting, (good, total) in sorted(successes.items()):
+        print(f"- {setting}: {good}/{total} seeds forward past the line at the last evaluation (outcome_success)")
 
 
 if __name__ == "__main__":

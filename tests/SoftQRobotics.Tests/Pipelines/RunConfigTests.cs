@@ -8,8 +8,11 @@ public class RunConfigTests
 {
     public static TheoryData<string> ConfigFiles()
     {
+        // the shipped configs and the ones the documented experiments ran (docs/results/EXPERIMENT/configs/), as paths from the repository root
         var data = new TheoryData<string>();
-        foreach (var f in Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "configs"), "*.yaml").Order()) data.Add(Path.GetFileName(f));
+        var experimentConfigs = Directory.GetDirectories(Path.Combine(TestPaths.RepoRoot, "docs", "results"), "configs", SearchOption.AllDirectories);
+        foreach (var folder in experimentConfigs.Prepend(Path.Combine(TestPaths.RepoRoot, "configs")))
+            foreach (var f in Directory.GetFiles(folder, "*.yaml").Order()) data.Add(Path.GetRelativePath(TestPaths.RepoRoot, f));
         return data;
     }
 
@@ -31,9 +34,9 @@ public class RunConfigTests
     [MemberData(nameof(ConfigFiles))]
     public void ShippedConfig_IsValid_AndRoundTripsThroughYaml(string file)
     {
-        var config = RunConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", file));
+        var config = RunConfig.Load(Path.Combine(TestPaths.RepoRoot, file));
         Assert.Equal(config.ToYaml(), RunConfig.Parse(config.ToYaml(), file).ToYaml());
-        Assert.Contains(file.Contains(".sql.") ? "sql" : "ddpg", config.ToYaml());
+        Assert.Contains(Path.GetFileName(file).Contains(".sql.") ? "sql" : "ddpg", config.ToYaml());
     }
 
     [Fact]
