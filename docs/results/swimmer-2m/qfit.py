@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Does mean Q climb as one soft Bellman backup per target copy? (README.md, "Mean Q is still climbing")
 
-usage: qfit.py RUN_DIR...      (SQL runs, e.g. docs/results/swimmer-2m/sql-seed*)
+usage: qfit.py RUN_DIR...      (SQL runs, e.g. docs/results/swimmer-2m/sql-hidden64-seed*)
 
 A critic that fits its targets, with the target network copied every C gradient steps, climbs towards its fixed point
 as Q*·(1 − γⁿ) after n = gradient_steps / C copies. Per run: Q* by least squares of metrics.csv's mean_q on
