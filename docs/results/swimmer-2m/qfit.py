@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Does mean Q climb as one soft Bellman backup per target copy? (README.md, "Mean Q is still climbing")
+"""Does mean Q climb as one soft Bellman backup per target copy? (README.md, "mean Q is still climbing", the 64-unit runs)
 
 usage: qfit.py RUN_DIR...      (SQL runs, e.g. docs/results/swimmer-2m/sql-hidden64-seed*)
 
