@@ -62,6 +62,32 @@ public class PipelineEndToEndTests
         Directory.Delete(dir, true);
     }
 
+    /// <summary>
+    /// docs/testing.md: on one machine the same seed, config and build write the same metrics (timings aside), and
+    /// resuming two such runs from their (identical) checkpoints continues them alike.
+    /// </summary>
+    [Fact]
+    public void SameSeed_WritesTheSameMetrics_AndResumesOfEqualCheckpointsContinueAlike()
+    {
+        var (dir, run) = TrainTiny(epochs: 2);
+        var (twinDir, twin) = TrainTiny(epochs: 2);
+        Assert.Equal(WithoutTimings(run), WithoutTimings(twin));
+        foreach (string r in new[] { run, twin })
+        {
+            var (code, _, stderr) = TestPaths.RunCli("train", "--resume", r, "--epochs", "3");
+            Assert.True(code == 0, stderr);
+        }
+        var resumed = WithoutTimings(run);
+        Assert.Equal([1, 2, 3], resumed.Select(r => r.Epoch));
+        Assert.True(resumed[2].GradientSteps > resumed[1].GradientSteps);
+        Assert.Equal(resumed, WithoutTimings(twin));
+        Directory.Delete(dir, true);
+        Directory.Delete(twinDir, true);
+    }
+
+    private static List<SoftQRobotics.Pipelines.EpochMetrics> WithoutTimings(string run) =>
+        Metrics(run).Select(r => r with { EnvStepsPerSecond = 0, GradientStepsPerSecond = 0, WallSeconds = 0 }).ToList();
+
     /// <summary>Ctrl-C once, or SIGTERM in a burst (a Slurm job's trainer gets it from slurmstepd and from its script's trap, milliseconds apart).</summary>
     [Theory]
     [InlineData("INT", 1)]
