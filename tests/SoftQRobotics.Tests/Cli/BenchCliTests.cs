@@ -43,10 +43,20 @@ public class BenchCliTests
     public void FmaPeakOfTwoThreads_CountsBothThreadsFlops()
     {
         // two threads each doing one thread's work, both counted: at least about one thread's rate (one shared core) and
-        // a little over twice it (timing noise), whatever the machine's load
-        var one = FmaPeak.Measure(rounds: 3, iterations: 2_000_000).Gflops;
-        var two = FmaPeak.MeasureTwoThreads(new ParallelPair(), rounds: 3, iterations: 2_000_000);
-        Assert.True(two > 0.75 * one && two < 2.6 * one, $"one thread {one:F1} GFLOP/s, two threads {two:F1}");
+        // a little over twice it (timing noise). Other processes on the cores can starve any one measurement (a 10 ms
+        // loop that loses its time slice), so the one-thread rate is the best of measurements before and after the
+        // two-thread one, and a comparison that fails is measured again, three times at most.
+        var pair = new ParallelPair();
+        var attempts = new List<string>();
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            var before = FmaPeak.Measure(rounds: 5, iterations: 2_000_000).Gflops;
+            var two = FmaPeak.MeasureTwoThreads(pair, rounds: 5, iterations: 2_000_000);
+            var one = Math.Max(before, FmaPeak.Measure(rounds: 5, iterations: 2_000_000).Gflops);
+            if (two > 0.75 * one && two < 2.6 * one) return;
+            attempts.Add($"one thread {one:F1} GFLOP/s, two threads {two:F1}");
+        }
+        Assert.Fail(string.Join("; ", attempts));
     }
 
     [Fact]
